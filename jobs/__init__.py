@@ -1,0 +1,1 @@
+"""Labeling jobs: task types, data, HITs and assignments, dispatch, consolidation, exports."""

@@ -1,0 +1,1 @@
+"""Labeling-job tables; the jobs issue fills this in."""

@@ -1,0 +1,1 @@
+"""The web pages of the storefront: home, organizations, invitations, profiles."""

@@ -1,0 +1,1 @@
+"""Settings packages: base (shared), local (demo), test, production."""

@@ -1,0 +1,1 @@
+"""Money: the ledger, fees, escrow, Stripe funding and webhooks, payouts."""

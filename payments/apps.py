@@ -1,0 +1,8 @@
+"""App configuration for payments."""
+
+from django.apps import AppConfig
+
+
+class PaymentsConfig(AppConfig):
+    name = "payments"
+    verbose_name = "Payments"

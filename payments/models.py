@@ -1,0 +1,1 @@
+"""Ledger and payment tables; the payments issue fills this in."""

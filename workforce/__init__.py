@@ -1,0 +1,1 @@
+"""Workers and workforces: profiles, teams, qualifications, blocks, quality."""

@@ -1,0 +1,47 @@
+"""Worker profiles; the workforces issue adds teams, qualifications and blocks."""
+
+import secrets
+import string
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from marketplace.models import BaseModel
+
+WORKER_ID_ALPHABET = string.ascii_uppercase + string.digits
+WORKER_ID_LENGTH = 14  # "A" + 13 characters, the length Mechanical Turk's ids usually have
+WORKER_ID_REGEX = r"^A[A-Z0-9]{12,20}$"
+
+
+def new_worker_id() -> str:
+    """A random public worker id shaped like Mechanical Turk's: A followed by 13 A-Z/0-9."""
+    return "A" + "".join(secrets.choice(WORKER_ID_ALPHABET) for _ in range(WORKER_ID_LENGTH - 1))
+
+
+class WorkerProfile(BaseModel):
+    """Makes a user a crowd worker. `worker_id` is the only id other parties ever see."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="worker_profile"
+    )
+    worker_id = models.CharField(max_length=21, unique=True, default=new_worker_id, editable=False)
+    display_name = models.CharField(max_length=100, blank=True)
+    country = models.CharField(
+        max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 country code."
+    )
+    languages = models.JSONField(default=list, blank=True, help_text="BCP 47 language tags.")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(worker_id__regex=WORKER_ID_REGEX), name="worker_id_shape"
+            ),
+            models.CheckConstraint(
+                condition=Q(country="") | Q(country__regex=r"^[A-Z]{2}$"),
+                name="worker_country_iso3166",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.worker_id
