@@ -39,3 +39,11 @@ class Conflict(DomainError):
     code = "conflict"
     status_code = 409
     default_message = "The request conflicts with the current state."
+
+
+class InvalidInput(DomainError):
+    """Input that breaks a field rule; `fields` says which field and why."""
+
+    code = "invalid"
+    status_code = 400
+    default_message = "The request has invalid fields."

@@ -23,7 +23,8 @@ def broker_status() -> str | None:
     """None when the Celery broker accepts a connection, else the error."""
     try:
         with celery_app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=2)
+            # One quick retry: a blip is not an outage, but a load balancer must not wait long.
+            connection.ensure_connection(max_retries=1, interval_start=0.2, timeout=2)
     except Exception as error:  # noqa: BLE001
         return f"{type(error).__name__}: {error}".strip()[:300]
     return None

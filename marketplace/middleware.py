@@ -1,12 +1,17 @@
 """Middleware: staff must turn on two-factor authentication before using the site."""
 
 from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
+from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 
-# Paths a staff user without two-factor may still reach: setting it up, logging out, static.
+from marketplace.api.errors import error_body
+
+# What a staff user without two-factor may still reach: the account pages (where two-factor
+# is set up, and logout), static files, and the health check.
 ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz")
+MESSAGE = "Staff accounts must turn on two-factor authentication first."
 
 
 class StaffTwoFactorMiddleware:
@@ -19,13 +24,11 @@ class StaffTwoFactorMiddleware:
             user is not None
             and user.is_authenticated
             and user.is_staff
-            and not request.path.startswith(ALLOWED_PREFIXES)
-            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+            and not request.path_info.startswith(ALLOWED_PREFIXES)
+            and not is_mfa_enabled(user, [Authenticator.Type.TOTP])
         ):
-            message = "Staff accounts must turn on two-factor authentication first."
-            if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {"code": "two_factor_required", "message": message, "fields": {}}, status=403
-                )
-            return redirect(reverse("mfa_activate_totp") + "?next=" + request.get_full_path())
+            if request.path_info.startswith("/api/"):
+                return JsonResponse(error_body("two_factor_required", MESSAGE), status=403)
+            messages.warning(request, MESSAGE)
+            return redirect("mfa_activate_totp")
         return self.get_response(request)

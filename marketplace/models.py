@@ -1,11 +1,31 @@
 """Users, organizations and their members, invitations, API keys, vendor profiles."""
 
+import re
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+LANGUAGE_TAG_REGEX = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+MAX_LANGUAGES = 30
+
+
+def validate_language_tags(value) -> None:
+    """A JSON list of distinct BCP 47 language tags such as "en" or "pt-BR"."""
+    if not isinstance(value, list):
+        raise ValidationError("Enter a list of language tags.", code="invalid")
+    if len(value) > MAX_LANGUAGES:
+        raise ValidationError(f"At most {MAX_LANGUAGES} languages.", code="max_length")
+    for tag in value:
+        if not isinstance(tag, str) or len(tag) > 35 or not LANGUAGE_TAG_REGEX.match(tag):
+            raise ValidationError(f"{tag!r} is not a BCP 47 language tag.", code="invalid")
+    if len({tag.lower() for tag in value}) != len(value):
+        raise ValidationError("A language is listed twice.", code="duplicate")
 
 
 class BaseModel(models.Model):
@@ -133,6 +153,14 @@ class InvitationStatus(models.TextChoices):
     REVOKED = "revoked", "Revoked"
 
 
+# The moves a service may make; accepted and revoked invitations are final.
+INVITATION_TRANSITIONS = {
+    InvitationStatus.PENDING: frozenset({InvitationStatus.ACCEPTED, InvitationStatus.REVOKED}),
+    InvitationStatus.ACCEPTED: frozenset(),
+    InvitationStatus.REVOKED: frozenset(),
+}
+
+
 class Invitation(BaseModel):
     """An email invitation to join an organization: single use, expiring.
 
@@ -253,39 +281,55 @@ class VendorProfile(BaseModel):
         Organization, on_delete=models.CASCADE, related_name="vendor_profile"
     )
     display_name = models.CharField(max_length=100)
-    description = models.TextField(max_length=5000, blank=True)
+    # TextField's max_length only reaches forms; the validator makes services enforce it.
+    description = models.TextField(
+        max_length=5000, blank=True, validators=[MaxLengthValidator(5000)]
+    )
     website = models.URLField(max_length=200, blank=True)
     contact_email = models.EmailField(max_length=254)
-    languages = models.JSONField(default=list, blank=True, help_text="BCP 47 language tags.")
+    languages = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_language_tags],
+        help_text="BCP 47 language tags.",
+    )
 
     def __str__(self) -> str:
         return self.display_name
 
 
+class OrganizationEventKind(models.TextChoices):
+    CREATED = "created", "Organization created"
+    UPDATED = "updated", "Organization updated"
+    MEMBER_INVITED = "member_invited", "Member invited"
+    INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
+    MEMBER_JOINED = "member_joined", "Member joined"
+    ROLE_CHANGED = "role_changed", "Role changed"
+    MEMBER_REMOVED = "member_removed", "Member removed"
+    API_KEY_CREATED = "api_key_created", "API key created"
+    API_KEY_REVOKED = "api_key_revoked", "API key revoked"
+    VENDOR_PROFILE_CHANGED = "vendor_profile_changed", "Vendor profile changed"
+
+
 class OrganizationEvent(models.Model):
     """An audit row for every change to an organization's members, invitations and keys."""
 
-    class Kind(models.TextChoices):
-        CREATED = "created", "Organization created"
-        UPDATED = "updated", "Organization updated"
-        MEMBER_INVITED = "member_invited", "Member invited"
-        INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
-        MEMBER_JOINED = "member_joined", "Member joined"
-        ROLE_CHANGED = "role_changed", "Role changed"
-        MEMBER_REMOVED = "member_removed", "Member removed"
-        API_KEY_CREATED = "api_key_created", "API key created"
-        API_KEY_REVOKED = "api_key_revoked", "API key revoked"
-        VENDOR_PROFILE_CHANGED = "vendor_profile_changed", "Vendor profile changed"
+    Kind = OrganizationEventKind
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    kind = models.CharField(max_length=30, choices=Kind.choices)
+    kind = models.CharField(max_length=30, choices=OrganizationEventKind.choices)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=OrganizationEventKind.values), name="orgevent_kind_valid"
+            ),
+        ]
         # Uses index: orgevent_org_time serves an organization's history, newest first.
         indexes = [models.Index(fields=["organization", "-created_at"], name="orgevent_org_time")]
 

@@ -4,18 +4,24 @@ import secrets
 import string
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
-from marketplace.models import BaseModel
+from marketplace.models import BaseModel, validate_language_tags
 
 WORKER_ID_ALPHABET = string.ascii_uppercase + string.digits
 WORKER_ID_LENGTH = 14  # "A" + 13 characters, the length Mechanical Turk's ids usually have
 WORKER_ID_REGEX = r"^A[A-Z0-9]{12,20}$"
+COUNTRY_REGEX = r"^[A-Z]{2}$"
 
 
 def new_worker_id() -> str:
-    """A random public worker id shaped like Mechanical Turk's: A followed by 13 A-Z/0-9."""
+    """A random public worker id shaped like Mechanical Turk's: A followed by 13 A-Z/0-9.
+
+    36^13 (about 2^67) possible ids: a clash is practically impossible, and the unique
+    index turns one into an IntegrityError that worker_profile_create retries.
+    """
     return "A" + "".join(secrets.choice(WORKER_ID_ALPHABET) for _ in range(WORKER_ID_LENGTH - 1))
 
 
@@ -28,9 +34,17 @@ class WorkerProfile(BaseModel):
     worker_id = models.CharField(max_length=21, unique=True, default=new_worker_id, editable=False)
     display_name = models.CharField(max_length=100, blank=True)
     country = models.CharField(
-        max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 country code."
+        max_length=2,
+        blank=True,
+        validators=[RegexValidator(COUNTRY_REGEX, "Enter a two-letter upper-case country code.")],
+        help_text="ISO 3166-1 alpha-2 country code.",
     )
-    languages = models.JSONField(default=list, blank=True, help_text="BCP 47 language tags.")
+    languages = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_language_tags],
+        help_text="BCP 47 language tags.",
+    )
 
     class Meta:
         constraints = [
@@ -38,7 +52,7 @@ class WorkerProfile(BaseModel):
                 condition=Q(worker_id__regex=WORKER_ID_REGEX), name="worker_id_shape"
             ),
             models.CheckConstraint(
-                condition=Q(country="") | Q(country__regex=r"^[A-Z]{2}$"),
+                condition=Q(country="") | Q(country__regex=COUNTRY_REGEX),
                 name="worker_country_iso3166",
             ),
         ]

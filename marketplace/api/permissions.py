@@ -1,6 +1,6 @@
 """API permissions and the organization a request is bound to."""
 
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from marketplace.models import ApiKey, Organization
 
@@ -16,9 +16,21 @@ def request_bound_organization(request) -> Organization | None:
 
 
 class SessionOnly(BasePermission):
-    """Managing people and keys takes a logged-in person, not an API key."""
+    """Managing people and keys, or acting as a person, takes a logged-in session.
 
-    message = "This action needs a logged-in session; API keys cannot manage members or keys."
+    An API key belongs to an organization, not to the person who created it.
+    """
+
+    message = "This action needs a logged-in session; an API key cannot do it."
 
     def has_permission(self, request, view):
         return request.user.is_authenticated and request_api_key(request) is None
+
+
+class SessionOnlyForWrites(SessionOnly):
+    """Reads accept an API key or a session; writes need a session."""
+
+    def has_permission(self, request, view):
+        if request.method in SAFE_METHODS:
+            return request.user.is_authenticated
+        return super().has_permission(request, view)

@@ -1,10 +1,22 @@
-"""Serializer building blocks shared by every endpoint."""
+"""Serializer building blocks shared by every endpoint, and the error shape for the schema."""
 
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
+
+from marketplace.models import MAX_LANGUAGES, validate_language_tags
 
 
 class StrictInputSerializer(serializers.Serializer):
-    """An input serializer that refuses fields it does not declare (typos, mass assignment)."""
+    """An input serializer that refuses fields it does not declare (typos, mass assignment).
+
+    Declared nested in a view (`MeApi.InputSerializer`), it is named after the view in the
+    OpenAPI schema, so the components of different views never collide.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "." in cls.__qualname__:
+            cls.__name__ = cls.__qualname__.replace(".", "")
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -14,3 +26,49 @@ class StrictInputSerializer(serializers.Serializer):
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
         return super().to_internal_value(data)
+
+
+class LanguagesField(serializers.ListField):
+    """A list of distinct BCP 47 language tags such as "en", "pt-BR" or "zh-Hant"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            child=serializers.CharField(),
+            validators=[validate_language_tags],
+            help_text=f"At most {MAX_LANGUAGES} distinct tags.",
+            **kwargs,
+        )
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every 4xx and 5xx response."""
+
+    code = serializers.CharField(help_text="A stable, machine-readable error code.")
+    message = serializers.CharField(help_text="A human-readable explanation.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per input field (dotted paths for nested fields); may be empty.",
+    )
+
+    class Meta:
+        ref_name = "Error"
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input: malformed JSON, wrong types, missing, unknown or oversized fields.",
+    401: "Not authenticated, or the API key is invalid or revoked.",
+    403: "Authenticated but not allowed (role, unverified email, API key on a session-only "
+    "action).",
+    404: "Not found, or not visible to you.",
+    409: "The request conflicts with the current state.",
+    429: "Too many requests; the message and Retry-After header say when to retry.",
+}
+
+
+def error_responses(*status_codes: int) -> dict:
+    """Schema responses for the given error statuses (401 and 429 are always possible)."""
+    codes = sorted({*status_codes, 401, 429})
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code])
+        for code in codes
+    }

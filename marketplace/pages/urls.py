@@ -1,13 +1,53 @@
-"""Page routes."""
+"""Page routes: home, organizations and their members, invitations, keys, profiles."""
 
 from django.urls import path
-from django.views.generic import TemplateView
+
+from marketplace.pages import views
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", views.home, name="home"),
+    path("organizations/", views.organization_list_page, name="organization_list"),
+    path("organizations/new/", views.organization_create, name="organization_create"),
     path(
-        "invitations/<str:token>/",
-        TemplateView.as_view(template_name="home.html"),
-        name="invitation_detail",
+        "organizations/<int:organization_id>/",
+        views.organization_detail,
+        name="organization_detail",
     ),
+    path(
+        "organizations/<int:organization_id>/invitations/",
+        views.organization_invite,
+        name="organization_invite",
+    ),
+    path(
+        "organizations/<int:organization_id>/invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path(
+        "organizations/<int:organization_id>/members/<int:membership_id>/role/",
+        views.member_role,
+        name="member_role",
+    ),
+    path(
+        "organizations/<int:organization_id>/members/<int:membership_id>/remove/",
+        views.member_remove,
+        name="member_remove",
+    ),
+    path(
+        "organizations/<int:organization_id>/api-keys/",
+        views.api_key_create,
+        name="api_key_create",
+    ),
+    path(
+        "organizations/<int:organization_id>/api-keys/<int:api_key_id>/revoke/",
+        views.api_key_revoke,
+        name="api_key_revoke",
+    ),
+    path(
+        "organizations/<int:organization_id>/vendor-profile/",
+        views.vendor_profile,
+        name="vendor_profile",
+    ),
+    path("worker/", views.worker_profile, name="worker_profile"),
+    path("invitations/<str:token>/", views.invitation_detail, name="invitation_detail"),
 ]

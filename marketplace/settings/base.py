@@ -196,6 +196,9 @@ REST_FRAMEWORK = {
         "ip": env("THROTTLE_IP_RATE", default="600/min"),
     },
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
+    # Proxies in front of the app; the client IP for throttling is read past this many.
+    # 0 means X-Forwarded-For is ignored (a client could forge it).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],

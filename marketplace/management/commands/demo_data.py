@@ -1,0 +1,147 @@
+"""`manage.py demo_data`: demo users, organizations, a vendor, workers and an invitation.
+
+Idempotent: what already exists is left as it is, so running it again changes nothing.
+"""
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from marketplace.emails import invitation_url
+from marketplace.models import (
+    Invitation,
+    InvitationStatus,
+    Membership,
+    MembershipRole,
+    Organization,
+    User,
+    VendorProfile,
+)
+from marketplace.services import invitation_create, organization_create, vendor_profile_create
+from workforce.models import WorkerProfile
+from workforce.services import worker_profile_create
+
+DOMAIN = "demo.groundwork.test"
+PASSWORD = "groundwork-demo"  # noqa: S105 - printed for the demo, refused in production
+ADMIN_EMAIL = f"admin@{DOMAIN}"
+REQUESTER_ORGANIZATION = "Acme Vision"
+VENDOR_ORGANIZATION = "LabelWorks"
+INVITEE_EMAIL = f"invitee@{DOMAIN}"
+
+# (email, full name, role) per organization; the first is the owner who creates it.
+MEMBERS = {
+    REQUESTER_ORGANIZATION: [
+        (f"owner@{DOMAIN}", "Olivia Owner", MembershipRole.OWNER),
+        (f"member@{DOMAIN}", "Max Member", MembershipRole.MEMBER),
+    ],
+    VENDOR_ORGANIZATION: [
+        (f"vendor@{DOMAIN}", "Vera Vendor", MembershipRole.OWNER),
+        (f"annotator@{DOMAIN}", "Arjun Annotator", MembershipRole.ADMIN),
+    ],
+}
+VENDOR_PROFILE = {
+    "display_name": "LabelWorks",
+    "description": "Managed image, text and video labeling with trained, audited teams.",
+    "website": "https://labelworks.example",
+    "contact_email": f"sales@{DOMAIN}",
+    "languages": ["en", "de", "hi"],
+}
+# (email, full name, country, languages)
+WORKERS = [
+    (f"worker1@{DOMAIN}", "Amara Okafor", "NG", ["en", "yo"]),
+    (f"worker2@{DOMAIN}", "Lukas Schmidt", "DE", ["de", "en"]),
+    (f"worker3@{DOMAIN}", "Priya Nair", "IN", ["en", "hi", "ml"]),
+    (f"worker4@{DOMAIN}", "Sofia Martinez", "MX", ["es", "en"]),
+    (f"worker5@{DOMAIN}", "Kenji Watanabe", "JP", ["ja", "en"]),
+]
+
+
+def demo_user(*, email: str, full_name: str, is_superuser: bool = False) -> User:
+    """The user with this email, created with the demo password and a verified address."""
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        create = User.objects.create_superuser if is_superuser else User.objects.create_user
+        user = create(email, PASSWORD, full_name=full_name)
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def demo_organization(name: str) -> Organization:
+    """The organization `name`, created by its owner through the service, with its members."""
+    (owner_email, owner_name, _role), *others = MEMBERS[name]
+    owner = demo_user(email=owner_email, full_name=owner_name)
+    organization = Organization.objects.filter(name=name, created_by=owner).first()
+    if organization is None:
+        organization = organization_create(actor=owner, name=name)
+    for email, full_name, role in others:
+        user = demo_user(email=email, full_name=full_name)
+        Membership.objects.get_or_create(
+            organization=organization, user=user, defaults={"role": role}
+        )
+    return organization
+
+
+class Command(BaseCommand):
+    help = "Create demo users, organizations, a vendor, workers and an invitation (idempotent)."
+
+    def handle(self, *args, **options):
+        if settings.SETTINGS_MODULE.endswith(".production"):
+            raise CommandError("demo_data creates accounts with a known password: not here.")
+        with transaction.atomic():
+            demo_user(email=ADMIN_EMAIL, full_name="Ada Admin", is_superuser=True)
+            acme = demo_organization(REQUESTER_ORGANIZATION)
+            labelworks = demo_organization(VENDOR_ORGANIZATION)
+            vendor_owner = labelworks.created_by
+            if not VendorProfile.objects.filter(organization=labelworks).exists():
+                vendor_profile_create(actor=vendor_owner, organization=labelworks, **VENDOR_PROFILE)
+            for email, full_name, country, languages in WORKERS:
+                user = demo_user(email=email, full_name=full_name)
+                if not WorkerProfile.objects.filter(user=user).exists():
+                    worker_profile_create(
+                        actor=user,
+                        display_name=full_name.split(" ")[0],
+                        country=country,
+                        languages=languages,
+                    )
+            invitation = Invitation.objects.filter(
+                organization=acme, email=INVITEE_EMAIL, status=InvitationStatus.PENDING
+            ).first()
+            if invitation is None or invitation.is_expired:
+                invitation = invitation_create(
+                    actor=acme.created_by,
+                    organization=acme,
+                    email=INVITEE_EMAIL,
+                    role=MembershipRole.MEMBER,
+                )
+        self.print_summary(invitation)
+
+    def print_summary(self, invitation: Invitation) -> None:
+        site = settings.SITE_URL.rstrip("/")
+        write = self.stdout.write
+        write(self.style.SUCCESS("\nGroundwork demo data is ready.\n"))
+        write("Open:")
+        for label, path in [
+            ("Site", "/"),
+            ("API", "/api/v1/me/"),
+            ("API docs", "/api/docs/"),
+            ("Admin", "/admin/"),
+            ("Health", "/healthz"),
+        ]:
+            write(f"  {label + ':':10} {site}{path}")
+        write(f"\nLog in with any of these (password for all: {PASSWORD}):")
+        write(f"  {ADMIN_EMAIL:32} staff superuser (Django admin)")
+        for name, people in MEMBERS.items():
+            for email, _full_name, role in people:
+                write(f"  {email:32} {role} of {name}")
+        for email, *_rest in WORKERS:
+            write(f"  {email:32} worker")
+        write(f"\nPending invitation to {REQUESTER_ORGANIZATION} for {INVITEE_EMAIL}:")
+        write(f"  {invitation_url(invitation)}")
+        write(
+            "\nThe staff user is asked to set up two-factor authentication (an authenticator"
+            " app) on first login.\nEmails, such as verification and password-reset links,"
+            " are printed on this console."
+        )

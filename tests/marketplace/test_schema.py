@@ -1,0 +1,81 @@
+"""The OpenAPI 3 schema and the Swagger UI, which must work offline."""
+
+import re
+
+import pytest
+from openapi_spec_validator import validate
+
+pytestmark = pytest.mark.django_db
+
+ENDPOINTS = {
+    "/api/v1/me/": {"get", "patch"},
+    "/api/v1/me/worker-profile/": {"get", "post", "patch"},
+    "/api/v1/organizations/": {"get", "post"},
+    "/api/v1/organizations/{organization_id}/": {"get", "patch"},
+    "/api/v1/organizations/{organization_id}/members/": {"get"},
+    "/api/v1/organizations/{organization_id}/members/{membership_id}/": {"patch", "delete"},
+    "/api/v1/organizations/{organization_id}/invitations/": {"get", "post"},
+    "/api/v1/organizations/{organization_id}/invitations/{invitation_id}/": {"delete"},
+    "/api/v1/organizations/{organization_id}/api-keys/": {"get", "post"},
+    "/api/v1/organizations/{organization_id}/api-keys/{api_key_id}/": {"delete"},
+    "/api/v1/organizations/{organization_id}/vendor-profile/": {"get", "post", "patch"},
+    "/api/v1/invitations/{token}/": {"get"},
+    "/api/v1/invitations/{token}/accept/": {"post"},
+}
+
+
+@pytest.fixture
+def schema(logged_in_client):
+    response = logged_in_client.get("/api/schema/?format=json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_schema_is_a_valid_openapi_3_document(schema):
+    validate(schema)
+    assert schema["openapi"].startswith("3.")
+
+
+def test_the_schema_lists_every_endpoint_and_method(schema):
+    assert {
+        path: set(operations) - {"parameters"} for path, operations in schema["paths"].items()
+    } == ENDPOINTS
+
+
+def test_every_error_response_uses_the_error_format(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            errors = {code: r for code, r in operation["responses"].items() if code >= "400"}
+            assert {"401", "429"} <= set(errors), (method, path)
+            for response in errors.values():
+                reference = response["content"]["application/json"]["schema"]["$ref"]
+                assert reference == "#/components/schemas/Error", (method, path)
+
+
+def test_lists_are_paginated_by_cursor(schema):
+    operation = schema["paths"]["/api/v1/organizations/"]["get"]
+    assert {parameter["name"] for parameter in operation["parameters"]} == {"cursor", "page_size"}
+    page = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert page == {"$ref": "#/components/schemas/PaginatedOrganizationList"}
+
+
+def test_api_keys_are_a_security_scheme(schema):
+    assert schema["components"]["securitySchemes"]["ApiKeyAuth"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": 'An organization API key, sent as "Api-Key <key>".',
+    }
+
+
+def test_the_docs_page_uses_only_local_assets(logged_in_client):
+    response = logged_in_client.get("/api/docs/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "swagger-ui" in page
+    assert re.findall(r"https?://", page) == []
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert assets
+    assert all(asset.startswith("/static/") for asset in assets), assets

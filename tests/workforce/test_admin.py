@@ -1,0 +1,96 @@
+"""The worker profile admin: pages render, search, and the worker id stays read-only."""
+
+import re
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.test import Client
+from django.urls import reverse
+
+from tests.marketplace.factories import UserFactory
+from tests.workforce.factories import WorkerProfileFactory
+from workforce.models import WORKER_ID_REGEX, WorkerProfile
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client() -> Client:
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    TOTP.activate(staff, generate_totp_secret())
+    client = Client()
+    client.force_login(staff)
+    return client
+
+
+def test_changelist_and_change_page_render(staff_client):
+    profile = WorkerProfileFactory()
+
+    changelist = staff_client.get(reverse("admin:workforce_workerprofile_changelist"))
+    change = staff_client.get(reverse("admin:workforce_workerprofile_change", args=[profile.pk]))
+
+    assert changelist.status_code == 200
+    assert list(changelist.context["cl"].result_list) == [profile]
+    assert change.status_code == 200
+    assert profile.worker_id in change.content.decode()
+
+
+@pytest.mark.parametrize("field", ["worker_id", "email"])
+def test_search_by_worker_id_or_email(staff_client, field):
+    wanted, _other = WorkerProfileFactory(), WorkerProfileFactory()
+    query = wanted.worker_id if field == "worker_id" else wanted.user.email
+
+    response = staff_client.get(reverse("admin:workforce_workerprofile_changelist"), {"q": query})
+
+    assert list(response.context["cl"].result_list) == [wanted]
+
+
+def test_worker_id_cannot_be_changed(staff_client):
+    profile = WorkerProfileFactory(country="US")
+    worker_id = profile.worker_id
+
+    response = staff_client.post(
+        reverse("admin:workforce_workerprofile_change", args=[profile.pk]),
+        {
+            "user": profile.user.pk,
+            "worker_id": "AHACKEDHACKEDX",
+            "display_name": "Renamed",
+            "country": "DE",
+            "languages": '["de"]',
+        },
+    )
+
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert (profile.worker_id, profile.display_name, profile.country) == (
+        worker_id,
+        "Renamed",
+        "DE",
+    )
+
+
+def test_staff_adds_a_worker_who_gets_a_fresh_worker_id(staff_client):
+    user = UserFactory()
+
+    response = staff_client.post(
+        reverse("admin:workforce_workerprofile_add"),
+        {"user": user.pk, "display_name": "Sam", "country": "FR", "languages": '["fr"]'},
+    )
+
+    profile = WorkerProfile.objects.get(user=user)
+    assert response.status_code == 302
+    assert re.match(WORKER_ID_REGEX, profile.worker_id)
+    assert (profile.country, profile.languages) == ("FR", ["fr"])
+
+
+def test_invalid_country_is_refused_and_nothing_is_saved(staff_client):
+    user = UserFactory()
+
+    response = staff_client.post(
+        reverse("admin:workforce_workerprofile_add"),
+        {"user": user.pk, "display_name": "Sam", "country": "france", "languages": "[]"},
+    )
+
+    assert response.status_code == 200
+    assert "country" in response.context["adminform"].form.errors
+    assert not WorkerProfile.objects.exists()

@@ -1,0 +1,73 @@
+"""API for the current user's worker profile: become a worker, read and edit the profile."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from marketplace.api.permissions import SessionOnly
+from marketplace.api.serializers import LanguagesField, StrictInputSerializer, error_responses
+from workforce.selectors import worker_profile_get
+from workforce.services import worker_profile_create, worker_profile_update
+
+# ISO 3166-1 alpha-2: every officially assigned code.
+COUNTRY_CODES = """
+AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR
+BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ
+EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW
+GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY
+KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV
+MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY
+QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG
+TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM
+ZW
+""".split()
+
+
+class WorkerProfileSerializer(serializers.Serializer):
+    worker_id = serializers.CharField(help_text="Your public worker id; the only one others see.")
+    display_name = serializers.CharField()
+    country = serializers.CharField()
+    languages = serializers.ListField(child=serializers.CharField())
+    created_at = serializers.DateTimeField()
+
+
+class WorkerProfileApi(APIView):
+    """A worker profile belongs to a person, so API keys (an organization's) cannot use it."""
+
+    permission_classes = [SessionOnly]
+
+    class InputSerializer(StrictInputSerializer):
+        display_name = serializers.CharField(max_length=100, allow_blank=True, required=False)
+        country = serializers.ChoiceField(
+            choices=COUNTRY_CODES,
+            allow_blank=True,
+            required=False,
+            help_text="ISO 3166-1 alpha-2 code in upper case, e.g. US.",
+        )
+        languages = LanguagesField(required=False)
+
+    @extend_schema(responses={200: WorkerProfileSerializer, **error_responses(403, 404)})
+    def get(self, request):
+        return Response(WorkerProfileSerializer(worker_profile_get(actor=request.user)).data)
+
+    @extend_schema(
+        description="Become a worker. Needs a verified email address.",
+        request=InputSerializer,
+        responses={201: WorkerProfileSerializer, **error_responses(400, 403, 409)},
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        profile = worker_profile_create(actor=request.user, **serializer.validated_data)
+        return Response(WorkerProfileSerializer(profile).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: WorkerProfileSerializer, **error_responses(400, 403, 404)},
+    )
+    def patch(self, request):
+        serializer = self.InputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        profile = worker_profile_update(actor=request.user, **serializer.validated_data)
+        return Response(WorkerProfileSerializer(profile).data)
