@@ -1,7 +1,7 @@
 """Reads of the storefront, each scoped to what the acting user may see."""
 
 from django.core import signing
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from marketplace.exceptions import NotFound, PermissionDenied
 from marketplace.models import (
@@ -18,8 +18,14 @@ INVITATION_TOKEN_SALT = "groundwork.invitation"  # noqa: S105 - a salt, not a se
 
 
 def organization_list(*, actor: User, only: Organization | None = None) -> QuerySet[Organization]:
-    """The organizations `actor` belongs to (only `only` when a request is bound to one)."""
-    queryset = Organization.objects.filter(memberships__user=actor).select_related("vendor_profile")
+    """The organizations `actor` belongs to (only `only` when a request is bound to one),
+    each annotated with the actor's `role` in it, in one query."""
+    role = Membership.objects.filter(organization=OuterRef("pk"), user=actor).values("role")[:1]
+    queryset = (
+        Organization.objects.filter(memberships__user=actor)
+        .select_related("vendor_profile")
+        .annotate(role=Subquery(role))
+    )
     if only is not None:
         queryset = queryset.filter(pk=only.pk)
     return queryset

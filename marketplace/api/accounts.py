@@ -6,10 +6,11 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.api.organizations import OrganizationSerializer, organization_list_with_role
+from marketplace.api.organizations import OrganizationSerializer
 from marketplace.api.permissions import SessionOnlyForWrites, request_bound_organization
 from marketplace.api.serializers import StrictInputSerializer, error_responses
 from marketplace.models import User
+from marketplace.selectors import organization_list
 from marketplace.services import user_update
 from workforce.models import WorkerProfile
 
@@ -37,9 +38,7 @@ class MeSerializer(serializers.Serializer):
 
 def _me(request) -> dict:
     user: User = request.user
-    organizations = list(
-        organization_list_with_role(actor=user, only=request_bound_organization(request))
-    )
+    organizations = list(organization_list(actor=user, only=request_bound_organization(request)))
     worker_id = WorkerProfile.objects.filter(user=user).values_list("worker_id", flat=True).first()
     return {
         "id": user.pk,

@@ -1,6 +1,5 @@
 """API for organizations, their members and invitations (and accepting an invitation link)."""
 
-from django.db.models import OuterRef, QuerySet, Subquery
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -15,7 +14,7 @@ from marketplace.api.permissions import (
 )
 from marketplace.api.serializers import StrictInputSerializer, error_responses
 from marketplace.exceptions import DomainError
-from marketplace.models import Membership, MembershipRole, Organization, User
+from marketplace.models import MembershipRole, Organization
 from marketplace.selectors import (
     invitation_access,
     invitation_from_token,
@@ -37,16 +36,8 @@ from marketplace.services import (
 )
 
 
-def organization_list_with_role(
-    *, actor: User, only: Organization | None = None
-) -> QuerySet[Organization]:
-    """The actor's organizations, each annotated with the actor's `role` in it (one query)."""
-    role = Membership.objects.filter(organization=OuterRef("pk"), user=actor).values("role")[:1]
-    return organization_list(actor=actor, only=only).annotate(role=Subquery(role))
-
-
 class OrganizationSerializer(serializers.Serializer):
-    """An organization as seen by one of its members (rows of `organization_list_with_role`)."""
+    """An organization as seen by one of its members (rows of `organization_list`)."""
 
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -122,7 +113,7 @@ class OrganizationListApi(APIView):
         responses={200: OrganizationSerializer(many=True), **error_responses()},
     )
     def get(self, request):
-        organizations = organization_list_with_role(
+        organizations = organization_list(
             actor=request.user, only=request_bound_organization(request)
         )
         return paginated_response(
@@ -141,7 +132,7 @@ class OrganizationListApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         organization = organization_create(actor=request.user, **serializer.validated_data)
-        organization = organization_list_with_role(actor=request.user).get(pk=organization.pk)
+        organization = organization_list(actor=request.user).get(pk=organization.pk)
         return Response(OrganizationSerializer(organization).data, status=status.HTTP_201_CREATED)
 
 
@@ -150,7 +141,7 @@ class OrganizationDetailApi(APIView):
         name = serializers.CharField(max_length=100)
 
     def _respond(self, request, organization: Organization) -> Response:
-        organization = organization_list_with_role(actor=request.user).get(pk=organization.pk)
+        organization = organization_list(actor=request.user).get(pk=organization.pk)
         return Response(OrganizationSerializer(organization).data)
 
     @extend_schema(responses={200: OrganizationSerializer, **error_responses(404)})

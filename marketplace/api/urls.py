@@ -14,12 +14,14 @@ from marketplace.api.organizations import (
     OrganizationDetailApi,
     OrganizationListApi,
 )
+from marketplace.api.root import ApiRootApi
 from marketplace.api.vendors import VendorProfileApi
 from workforce.apis import WorkerProfileApi
 
 ORGANIZATION = "organizations/<int:organization_id>/"
 
 urlpatterns = [
+    path("", ApiRootApi.as_view(), name="api-root"),
     path("me/", MeApi.as_view(), name="api-me"),
     path("me/worker-profile/", WorkerProfileApi.as_view(), name="api-worker-profile"),
     path("organizations/", OrganizationListApi.as_view(), name="api-organizations"),

@@ -10,7 +10,6 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db.models import F
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -95,10 +94,6 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def _my_organizations(user):
-    return organization_list(actor=user).annotate(role=F("memberships__role"))
-
-
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "pages/landing.html")
@@ -110,7 +105,7 @@ def home(request):
         request,
         "pages/dashboard.html",
         {
-            "organizations": _my_organizations(request.user),
+            "organizations": organization_list(actor=request.user),
             "worker": worker,
             "two_factor_enabled": is_mfa_enabled(request.user, [Authenticator.Type.TOTP]),
         },
@@ -120,7 +115,9 @@ def home(request):
 @login_required
 def organization_list_page(request):
     return render(
-        request, "pages/organization_list.html", {"organizations": _my_organizations(request.user)}
+        request,
+        "pages/organization_list.html",
+        {"organizations": organization_list(actor=request.user)},
     )
 
 

@@ -3,7 +3,7 @@
 import pytest
 from django.core import mail
 
-from tests.marketplace.test_api_support import (
+from tests.marketplace.api_support import (
     NOT_AUTHENTICATED,
     NOT_FOUND,
     NOT_MANAGER,

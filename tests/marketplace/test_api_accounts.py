@@ -5,8 +5,7 @@ from allauth.mfa.models import Authenticator
 from django.core import mail
 
 from marketplace.models import MembershipRole
-from tests.marketplace.factories import UserFactory, VendorProfileFactory
-from tests.marketplace.test_api_support import (
+from tests.marketplace.api_support import (
     NOT_AUTHENTICATED,
     SESSION_ONLY,
     error,
@@ -16,6 +15,7 @@ from tests.marketplace.test_api_support import (
     session_client,
     snapshot,
 )
+from tests.marketplace.factories import UserFactory, VendorProfileFactory
 from tests.workforce.factories import WorkerProfileFactory
 
 URL = "/api/v1/me/"

@@ -5,8 +5,7 @@ import hashlib
 import pytest
 
 from marketplace.models import ApiKey, ApiKeyUse, Membership, MembershipRole
-from tests.marketplace.factories import MembershipFactory
-from tests.marketplace.test_api_support import (
+from tests.marketplace.api_support import (
     NOT_FOUND,
     SESSION_ONLY,
     error,
@@ -16,6 +15,7 @@ from tests.marketplace.test_api_support import (
     session_client,
     snapshot,
 )
+from tests.marketplace.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,13 +8,13 @@ from django.core import mail
 from rest_framework.throttling import SimpleRateThrottle
 
 from marketplace.api import organizations
-from tests.marketplace.factories import UserFactory
-from tests.marketplace.test_api_support import (
+from tests.marketplace.api_support import (
     error,
     make_world,
     session_client,
     snapshot,
 )
+from tests.marketplace.factories import UserFactory
 from workforce.models import WorkerProfile
 
 pytestmark = pytest.mark.django_db

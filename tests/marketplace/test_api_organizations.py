@@ -16,13 +16,7 @@ from marketplace.models import (
     OrganizationEvent,
 )
 from marketplace.selectors import invitation_token
-from tests.marketplace.factories import (
-    InvitationFactory,
-    MembershipFactory,
-    UserFactory,
-    VendorProfileFactory,
-)
-from tests.marketplace.test_api_support import (
+from tests.marketplace.api_support import (
     NOT_AUTHENTICATED,
     SESSION_ONLY,
     error,
@@ -32,6 +26,12 @@ from tests.marketplace.test_api_support import (
     organization_with_owner,
     session_client,
     snapshot,
+)
+from tests.marketplace.factories import (
+    InvitationFactory,
+    MembershipFactory,
+    UserFactory,
+    VendorProfileFactory,
 )
 
 pytestmark = pytest.mark.django_db

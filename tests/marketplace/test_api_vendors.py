@@ -3,7 +3,7 @@
 import pytest
 
 from marketplace.models import OrganizationEvent, VendorProfile
-from tests.marketplace.test_api_support import (
+from tests.marketplace.api_support import (
     NOT_MANAGER,
     error,
     iso,

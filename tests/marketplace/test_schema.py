@@ -8,6 +8,7 @@ from openapi_spec_validator import validate
 pytestmark = pytest.mark.django_db
 
 ENDPOINTS = {
+    "/api/v1/": {"get"},
     "/api/v1/me/": {"get", "patch"},
     "/api/v1/me/worker-profile/": {"get", "post", "patch"},
     "/api/v1/organizations/": {"get", "post"},

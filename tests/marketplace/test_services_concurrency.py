@@ -1,15 +1,12 @@
 """Storefront services raced by real threads against PostgreSQL: the locks hold."""
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection
 
 from marketplace.exceptions import Conflict, DomainError, PermissionDenied
 from marketplace.models import Membership, MembershipRole, OrganizationEvent
 from marketplace.selectors import invitation_token
 from marketplace.services import invitation_accept, membership_change_role
+from tests.concurrency import run_at_once
 from tests.marketplace.factories import (
     InvitationFactory,
     MembershipFactory,
@@ -19,33 +16,6 @@ from tests.marketplace.factories import (
 
 OWNER, ADMIN = MembershipRole.OWNER, MembershipRole.ADMIN
 ROUNDS = 5  # a race that is lost only sometimes should still show up
-
-
-def run_at_once(*calls: Callable) -> list:
-    """Run each call in its own thread, released together; return results or errors in order.
-
-    Each thread connects before the start line and closes its connection at the end.
-    """
-    barrier = threading.Barrier(len(calls))
-    outcomes: list = [None] * len(calls)
-
-    def run(index: int, call: Callable) -> None:
-        try:
-            connection.ensure_connection()
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except Exception as error:  # the outcome under test
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 def _errors(outcomes: list) -> list[tuple[type, str]]:

@@ -4,8 +4,7 @@ import re
 
 import pytest
 
-from tests.marketplace.factories import UserFactory
-from tests.marketplace.test_api_support import (
+from tests.marketplace.api_support import (
     SESSION_ONLY,
     error,
     iso,
@@ -14,6 +13,7 @@ from tests.marketplace.test_api_support import (
     session_client,
     snapshot,
 )
+from tests.marketplace.factories import UserFactory
 from tests.workforce.factories import WorkerProfileFactory
 from workforce.models import WORKER_ID_REGEX, WorkerProfile
 

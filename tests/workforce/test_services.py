@@ -5,8 +5,8 @@ import re
 import pytest
 
 from marketplace.exceptions import Conflict, DomainError, EmailNotVerified, InvalidInput, NotFound
+from tests.concurrency import run_at_once
 from tests.marketplace.factories import UserFactory
-from tests.marketplace.test_services_concurrency import run_at_once
 from tests.workforce.factories import WorkerProfileFactory
 from workforce.models import WORKER_ID_REGEX, WorkerProfile
 from workforce.services import worker_profile_create, worker_profile_update
