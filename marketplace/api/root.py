@@ -23,7 +23,7 @@ class RootSerializer(serializers.Serializer):
 
 
 class ApiRootApi(APIView):
-    @extend_schema(responses={200: RootSerializer, **error_responses(401)})
+    @extend_schema(tags=["root"], responses={200: RootSerializer, **error_responses(401)})
     def get(self, request):
         api_key = request_api_key(request)
         links = {

@@ -125,7 +125,7 @@ class Command(BaseCommand):
         write("Open:")
         for label, path in [
             ("Site", "/"),
-            ("API", "/api/v1/me/"),
+            ("API", "/api/v1/"),
             ("API docs", "/api/docs/"),
             ("Admin", "/admin/"),
             ("Health", "/healthz"),
