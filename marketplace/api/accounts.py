@@ -75,7 +75,8 @@ class MeApi(APIView):
         responses={200: MeSerializer, **error_responses(400, 403)},
     )
     def patch(self, request):
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        user_update(actor=request.user, **serializer.validated_data)
+        if serializer.validated_data:
+            user_update(actor=request.user, **serializer.validated_data)
         return Response(MeSerializer(_me(request)).data)

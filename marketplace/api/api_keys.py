@@ -37,7 +37,7 @@ class ApiKeyListApi(APIView):
     class InputSerializer(StrictInputSerializer):
         name = serializers.CharField(max_length=100)
 
-    @extend_schema(responses={200: ApiKeySerializer(many=True), **error_responses(403, 404)})
+    @extend_schema(responses={200: ApiKeySerializer(many=True), **error_responses(400, 403, 404)})
     def get(self, request, organization_id: int):
         organization, _membership = organization_access(
             actor=request.user, organization_id=organization_id, manage=True

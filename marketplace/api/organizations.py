@@ -110,7 +110,7 @@ class OrganizationListApi(APIView):
 
     @extend_schema(
         operation_id="organizations_list",
-        responses={200: OrganizationSerializer(many=True), **error_responses()},
+        responses={200: OrganizationSerializer(many=True), **error_responses(400)},
     )
     def get(self, request):
         organizations = organization_list(
@@ -158,7 +158,7 @@ class OrganizationDetailApi(APIView):
         responses={200: OrganizationSerializer, **error_responses(400, 403, 404)},
     )
     def patch(self, request, organization_id: int):
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         organization, _membership = organization_access(
             actor=request.user,
@@ -166,9 +166,10 @@ class OrganizationDetailApi(APIView):
             manage=True,
             only=request_bound_organization(request),
         )
-        organization = organization_update(
-            actor=request.user, organization=organization, **serializer.validated_data
-        )
+        if serializer.validated_data:
+            organization = organization_update(
+                actor=request.user, organization=organization, **serializer.validated_data
+            )
         return self._respond(request, organization)
 
 
@@ -176,7 +177,7 @@ class MemberListApi(APIView):
     permission_classes = [SessionOnly]
     pagination_class = CursorPagination
 
-    @extend_schema(responses={200: MemberSerializer(many=True), **error_responses(403, 404)})
+    @extend_schema(responses={200: MemberSerializer(many=True), **error_responses(400, 403, 404)})
     def get(self, request, organization_id: int):
         organization, _membership = organization_access(
             actor=request.user, organization_id=organization_id
@@ -200,15 +201,16 @@ class MemberDetailApi(APIView):
         responses={200: MemberSerializer, **error_responses(400, 403, 404, 409)},
     )
     def patch(self, request, organization_id: int, membership_id: int):
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         organization, _membership = organization_access(
             actor=request.user, organization_id=organization_id
         )
         membership = member_access(organization=organization, membership_id=membership_id)
-        membership = membership_change_role(
-            actor=request.user, membership=membership, **serializer.validated_data
-        )
+        if serializer.validated_data:
+            membership = membership_change_role(
+                actor=request.user, membership=membership, **serializer.validated_data
+            )
         return Response(MemberSerializer(membership).data)
 
     @extend_schema(
@@ -233,7 +235,9 @@ class InvitationListApi(APIView):
         email = serializers.EmailField(max_length=254)
         role = serializers.ChoiceField(choices=MembershipRole.choices)
 
-    @extend_schema(responses={200: InvitationSerializer(many=True), **error_responses(403, 404)})
+    @extend_schema(
+        responses={200: InvitationSerializer(many=True), **error_responses(400, 403, 404)}
+    )
     def get(self, request, organization_id: int):
         organization, _membership = organization_access(
             actor=request.user, organization_id=organization_id, manage=True

@@ -1,9 +1,9 @@
 """Serializer building blocks shared by every endpoint, and the error shape for the schema."""
 
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
-from marketplace.models import MAX_LANGUAGES, validate_language_tags
+from marketplace.models import LANGUAGE_TAG_REGEX, MAX_LANGUAGES, validate_language_tags
 
 
 class StrictInputSerializer(serializers.Serializer):
@@ -28,12 +28,20 @@ class StrictInputSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "maxLength": 35, "pattern": LANGUAGE_TAG_REGEX.pattern},
+        "maxItems": MAX_LANGUAGES,
+        "uniqueItems": True,
+    }
+)
 class LanguagesField(serializers.ListField):
     """A list of distinct BCP 47 language tags such as "en", "pt-BR" or "zh-Hant"."""
 
     def __init__(self, **kwargs):
         super().__init__(
-            child=serializers.CharField(),
+            child=serializers.CharField(max_length=35),
             validators=[validate_language_tags],
             help_text=f"At most {MAX_LANGUAGES} distinct tags.",
             **kwargs,
@@ -55,7 +63,8 @@ class ErrorSerializer(serializers.Serializer):
 
 
 ERROR_DESCRIPTIONS = {
-    400: "Invalid input: malformed JSON, wrong types, missing, unknown or oversized fields.",
+    400: "Invalid input: malformed JSON, wrong types, missing, unknown or oversized fields, "
+    "or a bad query parameter such as page_size.",
     401: "Not authenticated, or the API key is invalid or revoked.",
     403: "Authenticated but not allowed (role, unverified email, API key on a session-only "
     "action).",
@@ -72,3 +81,12 @@ def error_responses(*status_codes: int) -> dict:
         code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code])
         for code in codes
     }
+
+
+def refuse_unknown_request_fields(result, generator, request, public):
+    """drf-spectacular postprocessing hook: request bodies take no undeclared fields
+    (StrictInputSerializer refuses them), and the schema says so."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
+    return result

@@ -37,7 +37,7 @@ BODY_ENDPOINTS = {
         {"full_name": "Ada"},
         ({"full_name": ["Ada"]}, {"full_name": ["Not a valid string."]}),
         ({"full_name": "x" * 151}, {"full_name": too_long(150)}),
-        {"full_name": REQUIRED},
+        None,
     ),
     "worker profile create": (
         "post",
@@ -76,7 +76,7 @@ BODY_ENDPOINTS = {
         {"name": "Acme"},
         ({"name": True}, {"name": ["Not a valid string."]}),
         ({"name": "x" * 101}, {"name": too_long(100)}),
-        {"name": REQUIRED},
+        None,
     ),
     "member role": (
         "patch",
@@ -85,7 +85,7 @@ BODY_ENDPOINTS = {
         {"role": "admin"},
         ({"role": ["admin"]}, {"role": ["\"['admin']\" is not a valid choice."]}),
         ({"role": "a" * 11}, {"role": [f'"{"a" * 11}" is not a valid choice.']}),
-        {"role": REQUIRED},
+        None,
     ),
     "invitation create": (
         "post",
@@ -208,6 +208,23 @@ def test_the_valid_body_of_each_bad_input_case_is_accepted(world, endpoint):
     response = getattr(client, method)(path, valid, format="json")
 
     assert response.status_code == (201 if method == "post" else 200), response.json()
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [name for name, (method, *_rest) in BODY_ENDPOINTS.items() if method == "patch"],
+)
+def test_an_empty_patch_is_200_and_changes_nothing(world, endpoint):
+    """PATCH is partial: no field means nothing to change (as the schema says)."""
+    method, path, actor, *_cases = BODY_ENDPOINTS[endpoint]
+    client = session_client(getattr(world, actor))
+    path = path.format(organization=world.organization.pk, membership=world.member_membership.pk)
+    before = snapshot()
+
+    response = client.patch(path, {}, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert snapshot() == before
 
 
 def test_an_unknown_api_url_is_404_in_the_error_format(api_client):

@@ -544,3 +544,17 @@ def test_the_member_list_query_count_does_not_grow(rows, django_assert_num_queri
         response = client.get(f"/api/v1/organizations/{organization.pk}/members/")
 
     assert len(response.json()["results"]) == rows
+
+
+@pytest.mark.parametrize("page_size", ["0", "-1", "abc", "null", "2.5"])
+def test_a_page_size_that_is_not_a_positive_whole_number_is_400(page_size):
+    _organization, user = organization_with_owner()
+
+    response = session_client(user).get(f"/api/v1/organizations/?page_size={page_size}")
+
+    assert response.status_code == 400
+    assert response.json() == error(
+        "invalid",
+        "The request has invalid fields.",
+        {"page_size": ["Give one whole number from 1 upwards."]},
+    )
