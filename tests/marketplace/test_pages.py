@@ -24,6 +24,7 @@ from tests.marketplace.factories import (
     UserFactory,
     VendorProfileFactory,
 )
+from tests.snapshots import database_snapshot
 from tests.workforce.factories import WorkerProfileFactory
 from workforce.models import WorkerProfile
 
@@ -65,15 +66,7 @@ def detail_url(organization) -> str:
 
 def snapshot() -> dict:
     """Everything a page could change, to compare before and after a refused request."""
-    return {
-        "organizations": list(Organization.objects.order_by("pk").values()),
-        "memberships": list(Membership.objects.order_by("pk").values()),
-        "invitations": list(Invitation.objects.order_by("pk").values()),
-        "api_keys": list(ApiKey.objects.order_by("pk").values()),
-        "vendor_profiles": list(VendorProfile.objects.order_by("pk").values()),
-        "worker_profiles": list(WorkerProfile.objects.order_by("pk").values()),
-        "events": OrganizationEvent.objects.count(),
-    }
+    return database_snapshot()
 
 
 # Home

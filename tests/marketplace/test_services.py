@@ -55,6 +55,7 @@ from tests.marketplace.factories import (
     UserFactory,
     VendorProfileFactory,
 )
+from tests.snapshots import database_snapshot
 
 OWNER, ADMIN, MEMBER = MembershipRole.OWNER, MembershipRole.ADMIN, MembershipRole.MEMBER
 Kind = OrganizationEvent.Kind
@@ -62,17 +63,7 @@ Kind = OrganizationEvent.Kind
 
 def snapshot() -> dict:
     """Every row a storefront service may write, and the emails sent."""
-    return {
-        "organizations": list(Organization.objects.order_by("pk").values()),
-        "memberships": list(Membership.objects.order_by("pk").values()),
-        "invitations": list(Invitation.objects.order_by("pk").values()),
-        "api_keys": list(ApiKey.objects.order_by("pk").values()),
-        "api_key_uses": list(ApiKeyUse.objects.order_by("pk").values()),
-        "vendor_profiles": list(VendorProfile.objects.order_by("pk").values()),
-        "events": list(OrganizationEvent.objects.order_by("pk").values()),
-        "users": list(User.objects.order_by("pk").values("pk", "full_name")),
-        "emails": len(mail.outbox),
-    }
+    return database_snapshot()
 
 
 @pytest.fixture
