@@ -59,3 +59,83 @@ class WorkerProfile(BaseModel):
 
     def __str__(self) -> str:
         return self.worker_id
+
+
+class WorkforceKind(models.TextChoices):
+    PUBLIC = "public", "Public crowd"
+    PRIVATE = "private", "Private workforce"
+
+
+class Workforce(BaseModel):
+    """Who may work on a job: the public crowd (one row, every verified worker) or an
+    organization's private workforce (its listed members). The workforces issue adds
+    teams and vendor workforces."""
+
+    kind = models.CharField(max_length=10, choices=WorkforceKind.choices)
+    organization = models.ForeignKey(
+        "marketplace.Organization",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="workforces",
+    )
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=WorkforceKind.values), name="workforce_kind_valid"
+            ),
+            # The public crowd belongs to nobody; a private workforce to one organization.
+            models.CheckConstraint(
+                condition=(Q(kind=WorkforceKind.PUBLIC) & Q(organization__isnull=True))
+                | (Q(kind=WorkforceKind.PRIVATE) & Q(organization__isnull=False)),
+                name="workforce_owner_matches_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(kind=WorkforceKind.PUBLIC),
+                name="workforce_one_public_crowd",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="workforce_name_unique_per_org"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkforceMember(BaseModel):
+    workforce = models.ForeignKey(Workforce, on_delete=models.CASCADE, related_name="members")
+    worker = models.ForeignKey(
+        WorkerProfile, on_delete=models.CASCADE, related_name="workforce_memberships"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workforce", "worker"], name="workforce_member_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker} in {self.workforce}"
+
+
+class WorkerBlock(BaseModel):
+    """A requester organization's block on a worker: none of its work reaches them."""
+
+    organization = models.ForeignKey(
+        "marketplace.Organization", on_delete=models.CASCADE, related_name="worker_blocks"
+    )
+    worker = models.ForeignKey(WorkerProfile, on_delete=models.CASCADE, related_name="blocks")
+    reason = models.CharField(max_length=1024)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "worker"], name="worker_block_once_per_org"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker} blocked by {self.organization}"
