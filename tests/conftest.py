@@ -4,8 +4,10 @@ import socket
 from urllib.parse import urlparse
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.core.cache import cache
+from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.marketplace.factories import UserFactory
@@ -62,4 +64,19 @@ def user(db):
 def logged_in_client(user) -> APIClient:
     client = APIClient()
     client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def staff(db):
+    """A staff superuser with two-factor on, as the admin requires."""
+    user = UserFactory(email="staff@groundwork.test", is_staff=True, is_superuser=True)
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+@pytest.fixture
+def staff_client(staff) -> Client:
+    client = Client()
+    client.force_login(staff)
     return client

@@ -3,7 +3,6 @@
 from types import SimpleNamespace
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 from django.urls import reverse
 
@@ -59,20 +58,6 @@ def make_world(name: str) -> SimpleNamespace:
         vendorprofile=VendorProfileFactory(organization=organization, display_name=name),
         organizationevent=organization.events.get(kind=OrganizationEvent.Kind.CREATED),
     )
-
-
-@pytest.fixture
-def staff() -> User:
-    user = UserFactory(email="staff@groundwork.test", is_staff=True, is_superuser=True)
-    TOTP.activate(user, generate_totp_secret())
-    return user
-
-
-@pytest.fixture
-def staff_client(staff) -> Client:
-    client = Client()
-    client.force_login(staff)
-    return client
 
 
 @pytest.fixture

@@ -3,24 +3,14 @@
 import re
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from django.test import Client
 from django.urls import reverse
 
+from tests.jobs.factories import PrivateWorkforceFactory
 from tests.marketplace.factories import UserFactory
 from tests.workforce.factories import WorkerProfileFactory
-from workforce.models import WORKER_ID_REGEX, WorkerProfile
+from workforce.models import WORKER_ID_REGEX, WorkerBlock, WorkerProfile
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client() -> Client:
-    staff = UserFactory(is_staff=True, is_superuser=True)
-    TOTP.activate(staff, generate_totp_secret())
-    client = Client()
-    client.force_login(staff)
-    return client
 
 
 def test_changelist_and_change_page_render(staff_client):
@@ -94,3 +84,19 @@ def test_invalid_country_is_refused_and_nothing_is_saved(staff_client):
     assert response.status_code == 200
     assert "country" in response.context["adminform"].form.errors
     assert not WorkerProfile.objects.exists()
+
+
+def test_workforce_and_block_pages_render(staff_client):
+    workforce = PrivateWorkforceFactory()
+    block = WorkerBlock.objects.create(
+        organization=workforce.organization, worker=WorkerProfileFactory(), reason="Spam"
+    )
+
+    pages = [
+        reverse("admin:workforce_workforce_changelist"),
+        reverse("admin:workforce_workforce_change", args=[workforce.pk]),
+        reverse("admin:workforce_workerblock_changelist"),
+        reverse("admin:workforce_workerblock_change", args=[block.pk]),
+    ]
+
+    assert [staff_client.get(page).status_code for page in pages] == [200, 200, 200, 200]

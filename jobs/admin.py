@@ -1,0 +1,95 @@
+"""Django admin for labeling jobs, data objects, HITs, assignments and job events.
+
+State moves only through the services, so statuses and counters are read-only here.
+"""
+
+from django.contrib import admin
+
+from jobs.models import HIT, Assignment, DataObject, JobEvent, LabelingJob
+from marketplace.admin import ReadOnlyAdmin
+
+
+@admin.register(LabelingJob)
+class LabelingJobAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "organization",
+        "task_type",
+        "status",
+        "total_objects",
+        "human_labeled",
+        "failed_objects",
+        "reward",
+        "workers_per_object",
+        "created_at",
+    )
+    list_filter = ("status", "task_type", "created_at")
+    search_fields = ("name", "organization__name", "organization__slug")
+    date_hierarchy = "created_at"
+    list_select_related = ("organization",)
+    autocomplete_fields = ("organization", "created_by")
+    raw_id_fields = ("workforce",)
+    readonly_fields = (
+        "status",
+        "failure_reason",
+        "launched_at",
+        "expires_at",
+        "ended_at",
+        "total_objects",
+        "human_labeled",
+        "machine_labeled",
+        "failed_objects",
+        "open_hits",
+        "created_at",
+        "updated_at",
+    )
+
+
+@admin.register(JobEvent)
+class JobEventAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "job", "kind", "old_status", "new_status", "actor")
+    list_filter = ("kind", "new_status")
+    search_fields = ("job__name", "actor__email")
+    date_hierarchy = "created_at"
+    list_select_related = ("job", "actor")
+
+
+@admin.register(DataObject)
+class DataObjectAdmin(ReadOnlyAdmin):
+    list_display = ("job", "line_number", "status", "confidence", "labeled_at")
+    list_filter = ("status",)
+    search_fields = ("job__name",)
+    list_select_related = ("job",)
+
+
+@admin.register(HIT)
+class HITAdmin(ReadOnlyAdmin):
+    list_display = (
+        "hit_id",
+        "job",
+        "status",
+        "max_assignments",
+        "assignments_pending",
+        "assignments_completed",
+        "expires_at",
+    )
+    list_filter = ("status",)
+    search_fields = ("hit_id", "job__name")
+    list_select_related = ("job",)
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReadOnlyAdmin):
+    list_display = (
+        "assignment_id",
+        "hit",
+        "worker",
+        "status",
+        "accepted_at",
+        "submitted_at",
+        "deadline",
+    )
+    list_filter = ("status",)
+    search_fields = ("assignment_id", "hit__hit_id", "worker__worker_id")
+    date_hierarchy = "accepted_at"
+    list_select_related = ("hit", "worker")
