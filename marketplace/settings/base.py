@@ -152,8 +152,30 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
-# Periodic work: later issues add expired assignments, auto-approval, payouts, ...
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic work; later issues add payouts, webhook retries, ... Each entry expires before
+# its next run, so a backlog never piles up copies of the same sweep.
+CELERY_BEAT_SCHEDULE: dict = {
+    "jobs-expire-assignment-leases": {
+        "task": "jobs.assignments_expire_leases",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
+    "jobs-auto-approve-assignments": {
+        "task": "jobs.assignments_auto_approve",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "jobs-expire-hits": {
+        "task": "jobs.hits_expire",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "jobs-finish-expired-jobs": {
+        "task": "jobs.jobs_finish_expired",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+}
 
 # Stripe (used by the payments issue): keys from the environment, never from code.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")

@@ -10,10 +10,11 @@ from jobs.models import HIT, Assignment, DataObject, JobStatus, LabelingJob
 from tests.marketplace.factories import OrganizationFactory, UserFactory
 from tests.workforce.factories import WorkerProfileFactory
 from workforce.models import Workforce, WorkforceKind
+from workforce.selectors import public_crowd_get
 
 
 def public_crowd() -> Workforce:
-    return Workforce.objects.get(kind=WorkforceKind.PUBLIC)
+    return public_crowd_get()
 
 
 class PrivateWorkforceFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,139 @@
+"""Reads of the jobs app, each scoped to what the actor may see: requesters see their
+organizations' jobs and assignments, workers their own assignments. Anything else is
+NotFound."""
+
+import re
+
+from django.db.models import QuerySet
+
+from jobs.models import (
+    ENTITY_ID_REGEX,
+    HIT,
+    SUBMITTED_ASSIGNMENT_STATUSES,
+    Assignment,
+    AssignmentStatus,
+    LabelingJob,
+)
+from marketplace.exceptions import InvalidInput, NotFound
+from marketplace.models import Membership, Organization, User
+from workforce.eligibility import jobs_open_to_worker
+from workforce.models import WorkerProfile
+
+
+def _pk(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+
+
+def _entity_filter(value, *, field: str) -> dict:
+    """Look an assignment or HIT up by its public id (30 of [A-Z0-9]) or its row id."""
+    if isinstance(value, str) and re.fullmatch(ENTITY_ID_REGEX, value):
+        return {field: value}
+    return {"pk": _pk(value)}
+
+
+def job_list(*, actor: User, only: Organization | None = None) -> QuerySet[LabelingJob]:
+    """Jobs of the organizations `actor` belongs to (only `only`'s when a request is bound
+    to one, as with an API key), newest first."""
+    organizations = Membership.objects.filter(user=actor).values("organization_id")
+    queryset = (
+        LabelingJob.objects.filter(organization_id__in=organizations)
+        .select_related("organization", "workforce", "created_by")
+        .order_by("-created_at", "-id")
+    )
+    if only is not None:
+        queryset = queryset.filter(organization=only)
+    return queryset
+
+
+def job_access(*, actor: User, job_id, only: Organization | None = None) -> LabelingJob:
+    try:
+        return job_list(actor=actor, only=only).get(pk=_pk(job_id))
+    except LabelingJob.DoesNotExist:
+        raise NotFound() from None
+
+
+def assignment_list_for_review(
+    *,
+    actor: User,
+    job: LabelingJob | None = None,
+    worker_id: str | None = None,
+    status: str | None = None,
+    only: Organization | None = None,
+) -> QuerySet[Assignment]:
+    """Submitted work (submitted, approved, rejected) in the actor's organizations' jobs,
+    oldest submission first; filtered by job, public worker id and status."""
+    organizations = Membership.objects.filter(user=actor).values("organization_id")
+    queryset = Assignment.objects.filter(hit__job__organization_id__in=organizations)
+    if only is not None:
+        queryset = queryset.filter(hit__job__organization=only)
+    if status is None:
+        queryset = queryset.filter(status__in=SUBMITTED_ASSIGNMENT_STATUSES)
+    elif status in AssignmentStatus.values:
+        queryset = queryset.filter(status=status)
+    else:
+        choices = ", ".join(AssignmentStatus.values)
+        raise InvalidInput(fields={"status": [f"Choose one of: {choices}."]})
+    if job is not None:
+        queryset = queryset.filter(hit__job=job)
+    if worker_id is not None:
+        queryset = queryset.filter(worker__worker_id=worker_id)
+    return queryset.select_related("hit", "hit__job", "hit__data_object", "worker").order_by(
+        "submitted_at", "id"
+    )
+
+
+def assignment_access_for_review(
+    *, actor: User, assignment_id, only: Organization | None = None
+) -> Assignment:
+    """Any assignment of the actor's organizations' jobs, whatever its status."""
+    organizations = Membership.objects.filter(user=actor).values("organization_id")
+    queryset = Assignment.objects.filter(hit__job__organization_id__in=organizations)
+    if only is not None:
+        queryset = queryset.filter(hit__job__organization=only)
+    try:
+        return queryset.select_related("hit", "hit__job", "hit__data_object", "worker").get(
+            **_entity_filter(assignment_id, field="assignment_id")
+        )
+    except Assignment.DoesNotExist:
+        raise NotFound() from None
+
+
+def worker_assignment_list(*, worker: WorkerProfile) -> QuerySet[Assignment]:
+    """The worker's own assignments, newest first. Uses index: assignment_worker_recent."""
+    return (
+        Assignment.objects.filter(worker=worker)
+        .select_related("hit", "hit__job", "hit__data_object")
+        .order_by("-created_at", "-id")
+    )
+
+
+def assignment_access_for_worker(*, worker: WorkerProfile, assignment_id) -> Assignment:
+    """One of the worker's own assignments; another worker's is NotFound."""
+    try:
+        return worker_assignment_list(worker=worker).get(
+            **_entity_filter(assignment_id, field="assignment_id")
+        )
+    except Assignment.DoesNotExist:
+        raise NotFound() from None
+
+
+def hit_access_for_worker(*, worker: WorkerProfile, hit_id) -> HIT:
+    """A HIT of a job open to the worker (for accepting it); any other is NotFound."""
+    try:
+        return (
+            HIT.objects.filter(job__in=jobs_open_to_worker(worker=worker).values("pk"))
+            .select_related("job")
+            .get(**_entity_filter(hit_id, field="hit_id"))
+        )
+    except HIT.DoesNotExist:
+        raise NotFound() from None
+
+
+def worker_done_count(*, worker: WorkerProfile, job: LabelingJob) -> int:
+    """How many of the job's tasks the worker has submitted ("n done in this job")."""
+    return Assignment.objects.filter(
+        worker=worker, hit__job=job, status__in=SUBMITTED_ASSIGNMENT_STATUSES
+    ).count()

@@ -1,0 +1,1 @@
+"""Writes of the jobs app; callers import from its modules (jobs, dispatch, review, ...)."""

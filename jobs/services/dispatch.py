@@ -1,0 +1,315 @@
+"""Dispatch: a worker claims the next task (or accepts a given HIT), returns it, or submits
+an answer, with Mechanical Turk's assignment semantics.
+
+The claim is the hot path: one short transaction that locks one open HIT, skipping HITs
+other claims hold (FOR UPDATE SKIP LOCKED over the partial index hit_open_by_job), inserts
+the assignment and moves the HIT's counters. No query on it counts rows or reads wide
+JSON. The unique (hit, worker) constraint is the last guard against a worker getting the
+same data object twice. Lock order as in jobs.services.jobs: HIT, assignment, job.
+"""
+
+import time
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+
+from jobs.models import (
+    HIT,
+    OPEN_HIT_STATUSES,
+    SUBMITTED_ASSIGNMENT_STATUSES,
+    Assignment,
+    AssignmentStatus,
+    HITStatus,
+    JobStatus,
+    LabelingJob,
+)
+from jobs.services.jobs import lock_options
+from jobs.tasktypes import task_type_get
+from jobs.tasktypes.base import AnswerInvalid
+from marketplace.celery import enqueue_on_commit
+from marketplace.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from marketplace.services import user_require_verified_email
+from workforce.eligibility import jobs_open_to_worker
+from workforce.models import WorkerProfile
+
+# A claim that finds every candidate HIT locked by other claims tries again; each of
+# those transactions lasts a few milliseconds.
+MAX_CLAIM_ATTEMPTS = 8
+CLAIM_RETRY_PAUSE_SECONDS = 0.002
+ENDED_ASSIGNMENT_STATUSES = frozenset(
+    {AssignmentStatus.RETURNED, AssignmentStatus.ABANDONED, AssignmentStatus.EXPIRED}
+)
+
+
+def worker_require_active(*, worker: WorkerProfile) -> None:
+    """Work needs an active account with a verified email."""
+    if not worker.user.is_active:
+        raise PermissionDenied("This account is not active.")
+    user_require_verified_email(user=worker.user)
+
+
+def _lock_hit(hit_id: int) -> HIT:
+    try:
+        return HIT.objects.select_for_update(**lock_options()).select_related("job").get(pk=hit_id)
+    except HIT.DoesNotExist:
+        raise NotFound() from None
+
+
+def _lock_assignment(assignment_id: int) -> Assignment:
+    try:
+        return Assignment.objects.select_for_update(**lock_options()).get(pk=assignment_id)
+    except Assignment.DoesNotExist:
+        raise NotFound() from None
+
+
+def _assignment_create(*, hit: HIT, worker: WorkerProfile, now: datetime) -> Assignment:
+    """Caller holds the Assignable HIT's row lock."""
+    assignment = Assignment.objects.create(
+        hit=hit,
+        worker=worker,
+        accepted_at=now,
+        deadline=now + timedelta(seconds=hit.job.task_time_limit_seconds),
+    )
+    pending = hit.assignments_pending + 1
+    status = (
+        HITStatus.UNASSIGNABLE
+        if pending + hit.assignments_completed >= hit.max_assignments
+        else hit.status
+    )
+    HIT.objects.filter(pk=hit.pk).update(
+        assignments_pending=F("assignments_pending") + 1, status=status, updated_at=now
+    )
+    hit.assignments_pending = pending
+    hit.status = status
+    assignment.hit = hit
+    return assignment
+
+
+def _claimable_hits(*, worker: WorkerProfile, job: LabelingJob | None, now: datetime):
+    jobs = jobs_open_to_worker(worker=worker)
+    if job is not None:
+        jobs = jobs.filter(pk=job.pk)
+    already_had = Assignment.objects.filter(hit=OuterRef("pk"), worker=worker)
+    # Uses index: hit_open_by_job (job, id) WHERE status = 'Assignable', read in its own
+    # order (oldest job first, then oldest HIT), so the scan touches open HITs only; the
+    # NOT EXISTS probes assignment_once_per_worker (hit, worker).
+    return (
+        HIT.objects.filter(
+            job__in=jobs.values("pk"), status=HITStatus.ASSIGNABLE, expires_at__gt=now
+        )
+        .exclude(Exists(already_had))
+        .order_by("job_id", "id")
+    )
+
+
+def assignment_claim_next(
+    *, worker: WorkerProfile, job: LabelingJob | None = None
+) -> Assignment | None:
+    """Give `worker` the next task: a new assignment on the oldest open HIT they have not
+    done, in `job` or else in the oldest job open to them. None when there is no work.
+
+    Each attempt is its own short transaction; call it outside an open transaction.
+    """
+    worker_require_active(worker=worker)
+    skip_locked = True
+    for attempt in range(MAX_CLAIM_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                now = timezone.now()
+                candidates = _claimable_hits(worker=worker, job=job, now=now)
+                hit = (
+                    candidates.select_for_update(**lock_options(skip_locked=skip_locked))
+                    .select_related("job")
+                    .first()
+                )
+                if hit is not None:
+                    return _assignment_create(hit=hit, worker=worker, now=now)
+                if not skip_locked or not candidates.exists():
+                    return None
+        except IntegrityError:
+            # The (hit, worker) guard: this worker took that HIT in a concurrent claim.
+            continue
+        # Every candidate is held by another claim right now: wait for one instead of
+        # reporting "no work" while slots are open.
+        skip_locked = False
+        time.sleep(CLAIM_RETRY_PAUSE_SECONDS * attempt)
+    return None
+
+
+@transaction.atomic
+def assignment_accept(*, worker: WorkerProfile, hit: HIT) -> Assignment:
+    """Accept a given HIT (Mechanical Turk's AcceptHIT). Accepting a HIT the worker holds
+    returns their assignment; one they returned or submitted is a Conflict."""
+    worker_require_active(worker=worker)
+    hit = _lock_hit(hit.pk)
+    if not jobs_open_to_worker(worker=worker).filter(pk=hit.job_id).exists():
+        raise NotFound()
+    now = timezone.now()
+    existing = Assignment.objects.filter(hit=hit, worker=worker).first()
+    if existing is not None:
+        if existing.status == AssignmentStatus.ACCEPTED and existing.deadline > now:
+            return existing
+        raise Conflict(
+            f'You already had this HIT (your assignment is "{existing.status}").',
+            code="hit_already_taken",
+        )
+    if hit.status != HITStatus.ASSIGNABLE or hit.expires_at <= now:
+        raise Conflict(
+            f'The HIT is "{hit.status}"; no assignment is available.', code="hit_not_assignable"
+        )
+    return _assignment_create(hit=hit, worker=worker, now=now)
+
+
+def assignment_end_locked(*, hit: HIT, assignment: Assignment, status: str, now: datetime) -> None:
+    """Accepted -> returned, abandoned or expired: the slot reopens while the HIT is open
+    and unexpired. Caller holds the HIT's and the assignment's row locks."""
+    assignment.status = status
+    assignment.ended_at = now
+    assignment.save(update_fields=["status", "ended_at", "updated_at"])
+    pending = hit.assignments_pending - 1
+    status_after = hit.status
+    if hit.status == HITStatus.UNASSIGNABLE and hit.expires_at > now:
+        status_after = HITStatus.ASSIGNABLE
+    HIT.objects.filter(pk=hit.pk).update(
+        assignments_pending=F("assignments_pending") - 1, status=status_after, updated_at=now
+    )
+    hit.assignments_pending = pending
+    hit.status = status_after
+    if hit.status not in OPEN_HIT_STATUSES and pending == 0:
+        _enqueue_consolidation(hit)
+
+
+def _enqueue_consolidation(hit: HIT) -> None:
+    from jobs import tasks
+
+    enqueue_on_commit(tasks.data_object_consolidate, hit.data_object_id)
+
+
+@transaction.atomic
+def assignment_return(*, worker: WorkerProfile, assignment: Assignment) -> Assignment:
+    """Accepted -> returned (the worker gives the task back; the slot reopens).
+
+    Returning a returned assignment returns it unchanged; past the deadline the lease is
+    already over and the assignment is recorded as abandoned.
+    """
+    if assignment.worker_id != worker.pk:
+        raise NotFound()
+    hit = _lock_hit(assignment.hit_id)
+    assignment = _lock_assignment(assignment.pk)
+    if assignment.status == AssignmentStatus.RETURNED:
+        return assignment
+    if assignment.status != AssignmentStatus.ACCEPTED:
+        raise Conflict(
+            f'The assignment is "{assignment.status}"; only an accepted one can be returned.',
+            code="illegal_assignment_transition",
+        )
+    now = timezone.now()
+    status = AssignmentStatus.RETURNED if assignment.deadline > now else AssignmentStatus.ABANDONED
+    assignment_end_locked(hit=hit, assignment=assignment, status=status, now=now)
+    return assignment
+
+
+def _answer_fields(error: AnswerInvalid) -> dict:
+    return {
+        "answer" if name == "non_field_errors" else f"answer.{name}": messages
+        for name, messages in error.fields.items()
+    }
+
+
+def assignment_submit(
+    *,
+    worker: WorkerProfile,
+    assignment: Assignment,
+    answer: object,
+    active_seconds: int | None = None,
+) -> Assignment:
+    """Store the worker's answer (Accepted -> Submitted) before anything else happens.
+
+    Submitting a submitted assignment again returns it unchanged: the first answer stands.
+    Another worker's assignment is NotFound; a wrong answer is InvalidInput on
+    "answer.<field>" and changes nothing; after the deadline the assignment is recorded
+    as abandoned and the submit is a Conflict.
+    """
+    if assignment.worker_id != worker.pk:
+        raise NotFound()
+    if active_seconds is not None and (
+        isinstance(active_seconds, bool)
+        or not isinstance(active_seconds, int)
+        or active_seconds < 0
+    ):
+        raise InvalidInput(fields={"active_seconds": ["Give a whole number of seconds, >= 0."]})
+    worker_require_active(worker=worker)
+    assignment, late = _submit(assignment=assignment, answer=answer, active_seconds=active_seconds)
+    if late:
+        raise Conflict(
+            "The assignment's deadline passed before it was submitted.", code="deadline_passed"
+        )
+    return assignment
+
+
+@transaction.atomic
+def _submit(
+    *, assignment: Assignment, answer: object, active_seconds: int | None
+) -> tuple[Assignment, bool]:
+    """The submit's transaction. Returns (assignment, whether the deadline had passed): a
+    late submit commits the abandonment, then the caller refuses it."""
+    hit = _lock_hit(assignment.hit_id)
+    assignment = _lock_assignment(assignment.pk)
+    if assignment.status in SUBMITTED_ASSIGNMENT_STATUSES:
+        return assignment, False
+    if assignment.status != AssignmentStatus.ACCEPTED:
+        raise Conflict(
+            f'The assignment is "{assignment.status}"; it can no longer be submitted.',
+            code="illegal_assignment_transition",
+        )
+    now = timezone.now()
+    if assignment.deadline <= now:
+        assignment_end_locked(
+            hit=hit, assignment=assignment, status=AssignmentStatus.ABANDONED, now=now
+        )
+        return assignment, True
+    job = hit.job
+    try:
+        answer = task_type_get(job.task_type).validate_answer(answer, labels=job.labels)
+    except AnswerInvalid as error:
+        raise InvalidInput(fields=_answer_fields(error)) from None
+
+    assignment.status = AssignmentStatus.SUBMITTED
+    assignment.answer = answer
+    assignment.submitted_at = now
+    assignment.active_seconds = active_seconds
+    assignment.auto_approval_at = now + timedelta(seconds=job.auto_approval_delay_seconds)
+    assignment.save(
+        update_fields=[
+            "status",
+            "answer",
+            "submitted_at",
+            "active_seconds",
+            "auto_approval_at",
+            "updated_at",
+        ]
+    )
+
+    pending = hit.assignments_pending - 1
+    completed = hit.assignments_completed + 1
+    was_open = hit.status in OPEN_HIT_STATUSES
+    status = HITStatus.REVIEWABLE if completed >= hit.max_assignments else hit.status
+    HIT.objects.filter(pk=hit.pk).update(
+        assignments_pending=F("assignments_pending") - 1,
+        assignments_completed=F("assignments_completed") + 1,
+        status=status,
+        updated_at=now,
+    )
+    hit.assignments_pending, hit.assignments_completed, hit.status = pending, completed, status
+    if was_open and status not in OPEN_HIT_STATUSES:
+        LabelingJob.objects.filter(pk=job.pk).update(open_hits=F("open_hits") - 1, updated_at=now)
+        if job.status == JobStatus.RUNNING:
+            from jobs import tasks
+
+            enqueue_on_commit(tasks.hits_release, job.pk)
+    if status not in OPEN_HIT_STATUSES and pending == 0:
+        _enqueue_consolidation(hit)
+    assignment.hit = hit
+    return assignment, False

@@ -1,0 +1,198 @@
+"""Review: a requester approves or rejects submitted assignments (one or many), overrides a
+rejection within 30 days, and submitted work is approved automatically when its
+auto-approval time comes.
+
+Only assignment rows are locked here (in id order), so reviews never wait for a HIT and
+never deadlock a submit or a sweep.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from jobs.models import REJECTION_OVERRIDE_WINDOW, Assignment, AssignmentStatus
+from jobs.services.consolidation import answers_are_in
+from jobs.services.jobs import lock_options
+from marketplace.celery import enqueue_on_commit
+from marketplace.exceptions import Conflict, InvalidInput, NotFound
+from marketplace.models import Membership, User
+
+FEEDBACK_MAX = 1024  # Assignment.requester_feedback; Mechanical Turk allows 1024 too
+
+
+def _feedback_clean(feedback: object, *, required: bool) -> str:
+    if not isinstance(feedback, str):
+        raise InvalidInput(fields={"feedback": ["Give the feedback as text."]})
+    feedback = feedback.strip()
+    if required and not feedback:
+        raise InvalidInput(
+            fields={"feedback": ["Say why the work is rejected; the worker sees this."]}
+        )
+    if len(feedback) > FEEDBACK_MAX:
+        raise InvalidInput(fields={"feedback": [f"At most {FEEDBACK_MAX} characters."]})
+    return feedback
+
+
+def _lock_for_review(*, actor: User, assignments: Iterable[Assignment]) -> list[Assignment]:
+    """Lock the assignments in id order, after checking that every one belongs to a job of
+    an organization `actor` is a member of (NotFound for any other: reveal nothing)."""
+    ids = sorted({assignment.pk for assignment in assignments})
+    if not ids:
+        raise InvalidInput(fields={"assignments": ["Name at least one assignment."]})
+    organizations = Membership.objects.filter(user=actor).values("organization_id")
+    locked = list(
+        Assignment.objects.select_for_update(**lock_options())
+        .select_related("hit")
+        .filter(pk__in=ids, hit__job__organization_id__in=organizations)
+        .order_by("pk")
+    )
+    if len(locked) != len(ids):
+        raise NotFound()
+    return locked
+
+
+def _reconsolidate(assignment: Assignment) -> None:
+    """Which answers count changed: the object's label is recomputed once all are in."""
+    if answers_are_in(assignment.hit):
+        from jobs import tasks
+
+        enqueue_on_commit(tasks.data_object_consolidate, assignment.hit.data_object_id)
+
+
+def _approve_locked(
+    assignment: Assignment, *, feedback: str, override_rejection: bool, now: datetime
+) -> None:
+    if assignment.status == AssignmentStatus.APPROVED:
+        return
+    if assignment.status == AssignmentStatus.REJECTED:
+        if not override_rejection:
+            raise Conflict(
+                f"Assignment {assignment.assignment_id} is rejected; approve it with "
+                "override_rejection to reverse the rejection.",
+                code="assignment_rejected",
+            )
+        if assignment.submitted_at + REJECTION_OVERRIDE_WINDOW < now:
+            raise Conflict(
+                f"Assignment {assignment.assignment_id} was submitted more than 30 days ago; "
+                "its rejection can no longer be overridden.",
+                code="rejection_override_window_passed",
+            )
+    elif assignment.status != AssignmentStatus.SUBMITTED:
+        raise Conflict(
+            f'Assignment {assignment.assignment_id} is "{assignment.status}"; only submitted '
+            "work can be approved.",
+            code="illegal_assignment_transition",
+        )
+    overridden = assignment.status == AssignmentStatus.REJECTED
+    assignment.status = AssignmentStatus.APPROVED
+    assignment.approved_at = now
+    update_fields = ["status", "approved_at", "updated_at"]
+    if feedback:
+        assignment.requester_feedback = feedback
+        update_fields.append("requester_feedback")
+    assignment.save(update_fields=update_fields)
+    # Money: the payments issue pays the worker's reward (and the fees) here, in this
+    # transaction, keyed by the assignment id so a repeat pays nothing more.
+    if overridden:
+        _reconsolidate(assignment)
+
+
+def _reject_locked(assignment: Assignment, *, feedback: str, now: datetime) -> None:
+    if assignment.status == AssignmentStatus.REJECTED:
+        return
+    if assignment.status != AssignmentStatus.SUBMITTED:
+        raise Conflict(
+            f'Assignment {assignment.assignment_id} is "{assignment.status}"; only submitted '
+            "work can be rejected.",
+            code="illegal_assignment_transition",
+        )
+    if assignment.auto_approval_at is not None and assignment.auto_approval_at <= now:
+        raise Conflict(
+            f"Assignment {assignment.assignment_id} passed its auto-approval time; it is approved.",
+            code="auto_approval_time_passed",
+        )
+    assignment.status = AssignmentStatus.REJECTED
+    assignment.rejected_at = now
+    assignment.requester_feedback = feedback
+    assignment.save(update_fields=["status", "rejected_at", "requester_feedback", "updated_at"])
+    # Money: the payments issue releases the escrowed reward back to the budget here.
+    _reconsolidate(assignment)
+
+
+@transaction.atomic
+def assignments_approve(
+    *,
+    actor: User,
+    assignments: Iterable[Assignment],
+    feedback: str = "",
+    override_rejection: bool = False,
+) -> list[Assignment]:
+    """Approve many assignments, all or nothing: one that cannot be approved refuses the
+    whole request and changes nothing. Approved ones are returned as they are."""
+    feedback = _feedback_clean(feedback, required=False)
+    locked = _lock_for_review(actor=actor, assignments=assignments)
+    now = timezone.now()
+    for assignment in locked:
+        _approve_locked(
+            assignment, feedback=feedback, override_rejection=override_rejection, now=now
+        )
+    return locked
+
+
+@transaction.atomic
+def assignments_reject(
+    *, actor: User, assignments: Iterable[Assignment], feedback: str
+) -> list[Assignment]:
+    """Reject many assignments with the feedback their workers will see, all or nothing."""
+    feedback = _feedback_clean(feedback, required=True)
+    locked = _lock_for_review(actor=actor, assignments=assignments)
+    now = timezone.now()
+    for assignment in locked:
+        _reject_locked(assignment, feedback=feedback, now=now)
+    return locked
+
+
+def assignment_approve(
+    *,
+    actor: User,
+    assignment: Assignment,
+    feedback: str = "",
+    override_rejection: bool = False,
+) -> Assignment:
+    """Submitted -> approved, or rejected -> approved with `override_rejection` within 30
+    days of submission (Mechanical Turk's ApproveAssignment). Idempotent."""
+    return assignments_approve(
+        actor=actor,
+        assignments=[assignment],
+        feedback=feedback,
+        override_rejection=override_rejection,
+    )[0]
+
+
+def assignment_reject(*, actor: User, assignment: Assignment, feedback: str) -> Assignment:
+    """Submitted -> rejected; `feedback` is required and shown to the worker. Idempotent."""
+    return assignments_reject(actor=actor, assignments=[assignment], feedback=feedback)[0]
+
+
+@transaction.atomic
+def assignment_auto_approve(*, assignment: Assignment) -> Assignment:
+    """Approve submitted work whose auto-approval time has come; anything else is returned
+    unchanged (the sweep may find it already reviewed)."""
+    try:
+        assignment = Assignment.objects.select_for_update(**lock_options()).get(pk=assignment.pk)
+    except Assignment.DoesNotExist:
+        raise NotFound() from None
+    assignment_auto_approve_locked(assignment, now=timezone.now())
+    return assignment
+
+
+def assignment_auto_approve_locked(assignment: Assignment, *, now: datetime) -> bool:
+    """Caller holds the assignment's row lock. Returns whether it was approved now."""
+    if assignment.status != AssignmentStatus.SUBMITTED or (
+        assignment.auto_approval_at is None or assignment.auto_approval_at > now
+    ):
+        return False
+    _approve_locked(assignment, feedback="", override_rejection=False, now=now)
+    return True
