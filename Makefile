@@ -26,5 +26,12 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
+# Every tests/benchmarks/bench_*.py (pytest collects only test_*.py), against PostgreSQL.
+bench: $(STAMP)
+	@for module in $(patsubst %.py,%,$(subst /,.,$(wildcard tests/benchmarks/bench_*.py))); do \
+		echo "== $$module"; \
+		DJANGO_SETTINGS_MODULE=marketplace.settings.test $(PY) -m $$module || exit 1; \
+	done
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -1,3 +1,9 @@
 """Routes of the jobs app outside the API: task files, and later the job and task pages."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from jobs.files import serve_task_file
+
+urlpatterns = [
+    path("task-files/<str:token>/", serve_task_file, name="task_file"),
+]

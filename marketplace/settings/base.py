@@ -129,6 +129,10 @@ if STORAGE_BACKEND == "s3":
         },
     }
 
+# Storage prefixes any organization's manifest may reference (besides its own jobs/<id>/
+# folders); empty in production, "demo/" for the demo data.
+TASK_DATA_SHARED_PREFIXES = env.list("TASK_DATA_SHARED_PREFIXES", default=[])
+
 # Email: EMAIL_URL such as smtp+tls://user:password@host:587 or consolemail://.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Groundwork <noreply@groundwork.localhost>")

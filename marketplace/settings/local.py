@@ -9,3 +9,5 @@ os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 os.environ.setdefault("CACHE_URL", "locmemcache://")
 
 from marketplace.settings.base import *  # noqa: E402,F403
+
+TASK_DATA_SHARED_PREFIXES = ["demo/"]  # the demo data's images

@@ -1,0 +1,1 @@
+"""Benchmarks run by `make bench` (bench_*.py, which pytest does not collect)."""
