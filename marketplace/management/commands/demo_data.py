@@ -1,4 +1,5 @@
-"""`manage.py demo_data`: demo users, organizations, a vendor, workers and an invitation.
+"""`manage.py demo_data`: demo users, organizations, a vendor, workers, an invitation, and
+two running labeling jobs with some work already done.
 
 Idempotent: what already exists is left as it is, so running it again changes nothing.
 """
@@ -8,7 +9,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from jobs.demo import demo_jobs_create
+from jobs.models import LabelingJob
 from marketplace.emails import invitation_url
+from marketplace.exceptions import DomainError
 from marketplace.models import (
     Invitation,
     InvitationStatus,
@@ -85,7 +89,10 @@ def demo_organization(name: str) -> Organization:
 
 
 class Command(BaseCommand):
-    help = "Create demo users, organizations, a vendor, workers and an invitation (idempotent)."
+    help = (
+        "Create demo users, organizations, a vendor, workers, an invitation and two running"
+        " labeling jobs (idempotent)."
+    )
 
     def handle(self, *args, **options):
         if settings.SETTINGS_MODULE.endswith(".production"):
@@ -116,9 +123,22 @@ class Command(BaseCommand):
                     email=INVITEE_EMAIL,
                     role=MembershipRole.MEMBER,
                 )
-        self.print_summary(invitation)
+        # Outside the transaction above: dispatch and submit own their transactions.
+        workers = [WorkerProfile.objects.get(user__email=email) for email, *_rest in WORKERS]
+        try:
+            jobs = demo_jobs_create(owner=acme.created_by, organization=acme, workers=workers)
+        except DomainError as error:
+            problems = [
+                f"{field}: {message}"
+                for field, messages in error.fields.items()
+                for message in messages[:3]
+            ]
+            raise CommandError(
+                "\n  ".join([f"The demo jobs could not be set up: {error}", *problems])
+            ) from None
+        self.print_summary(invitation, jobs)
 
-    def print_summary(self, invitation: Invitation) -> None:
+    def print_summary(self, invitation: Invitation, jobs: list[LabelingJob]) -> None:
         site = settings.SITE_URL.rstrip("/")
         write = self.stdout.write
         write(self.style.SUCCESS("\nGroundwork demo data is ready.\n"))
@@ -138,6 +158,16 @@ class Command(BaseCommand):
                 write(f"  {email:32} {role} of {name}")
         for email, *_rest in WORKERS:
             write(f"  {email:32} worker")
+        write(
+            f"\nRunning labeling jobs of {REQUESTER_ORGANIZATION} (log in as its owner or member):"
+        )
+        for job in jobs:
+            write(
+                f'  "{job.name}" ({job.task_type}, {job.status}): {job.total_objects} objects,'
+                f" {job.total_labeled} labeled so far"
+            )
+            write(f"    progress: {site}/jobs/{job.pk}/   review: {site}/jobs/{job.pk}/review/")
+        write(f"Find work as a worker (worker4 and worker5 have done none yet): {site}/work/")
         write(f"\nPending invitation to {REQUESTER_ORGANIZATION} for {INVITEE_EMAIL}:")
         write(f"  {invitation_url(invitation)}")
         write(
