@@ -1,6 +1,6 @@
 """API v1 routes."""
 
-from django.urls import path
+from django.urls import include, path
 
 from marketplace.api.accounts import MeApi
 from marketplace.api.api_keys import ApiKeyListApi, ApiKeyRevokeApi
@@ -51,4 +51,5 @@ urlpatterns = [
         InvitationAcceptApi.as_view(),
         name="api-invitation-accept",
     ),
+    path("", include("jobs.api.urls")),
 ]

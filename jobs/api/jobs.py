@@ -1,0 +1,482 @@
+"""Requesters' API for labeling jobs: create, read, change, launch / pause / resume / stop, the
+manifest and data-file uploads, the job's data objects and HITs, and the downloads."""
+
+import io
+
+from django.db.models import F, QuerySet
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jobs.api.serializers import (
+    JSONL,
+    MAX_DATABASE_INTEGER,
+    NDJSON,
+    MoneyStringField,
+    download_response,
+    query_filters,
+    upload_error_responses,
+)
+from jobs.files import data_file_store
+from jobs.manifests import manifest_import
+from jobs.models import (
+    HIT,
+    MAX_AUTO_APPROVAL_DELAY,
+    MAX_AVAILABILITY_LIFETIME,
+    MAX_TASK_TIME_LIMIT,
+    MIN_AVAILABILITY_LIFETIME,
+    MIN_TASK_TIME_LIMIT,
+    DataObject,
+    DataObjectStatus,
+    HITStatus,
+    JobStatus,
+    LabelingJob,
+)
+from jobs.output import output_manifest_lines, raw_responses_lines
+from jobs.selectors import job_access, job_list
+from jobs.services.jobs import job_create, job_launch, job_pause, job_resume, job_stop, job_update
+from jobs.tasktypes import task_type_choices
+from marketplace.api.pagination import CursorPagination, paginated_response
+from marketplace.api.permissions import request_bound_organization
+from marketplace.api.serializers import StrictInputSerializer, error_responses
+from marketplace.exceptions import NotFound
+from marketplace.models import User
+from marketplace.selectors import organization_access
+
+WORKFORCE_HELP = "A private workforce id of the job's organization, or null for the public crowd."
+
+
+# Reads scoped to the caller (on top of jobs.selectors.job_list).
+
+
+def hit_list(*, job: LabelingJob) -> QuerySet[HIT]:
+    """The HITs of a job the caller already has access to, each with its object's line number
+    (joined, without reading the object's data)."""
+    return HIT.objects.filter(job=job).annotate(line_number=F("data_object__line_number"))
+
+
+def hit_access(*, actor: User, hit_id: str, only=None) -> HIT:
+    """A HIT of one of the actor's organizations' jobs, by its HITId; any other is NotFound."""
+    hit = (
+        HIT.objects.filter(hit_id=hit_id, job__in=job_list(actor=actor, only=only).values("pk"))
+        .annotate(line_number=F("data_object__line_number"))
+        .first()
+    )
+    if hit is None:
+        raise NotFound()
+    return hit
+
+
+def data_object_list(*, job: LabelingJob) -> QuerySet[DataObject]:
+    return DataObject.objects.filter(job=job)
+
+
+# Output.
+
+
+class LabelCountersSerializer(serializers.Serializer):
+    """Ground Truth's LabelCounters, plus the total."""
+
+    total_labeled = serializers.IntegerField()
+    human_labeled = serializers.IntegerField()
+    machine_labeled = serializers.IntegerField()
+    failed_non_retryable_error = serializers.IntegerField(source="failed_objects")
+    unlabeled = serializers.IntegerField()
+    total = serializers.IntegerField(source="total_objects")
+
+
+class LabelingJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    organization = serializers.IntegerField(source="organization_id")
+    name = serializers.CharField()
+    label_attribute_name = serializers.CharField()
+    task_type = serializers.CharField()
+    labels = serializers.ListField(child=serializers.CharField())
+    label_category_config = serializers.DictField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    short_instructions = serializers.CharField(help_text="Sanitized HTML.")
+    full_instructions = serializers.CharField(help_text="Sanitized HTML.")
+    reward = serializers.DecimalField(max_digits=18, decimal_places=4)
+    currency = serializers.CharField()
+    workers_per_object = serializers.IntegerField()
+    task_time_limit_seconds = serializers.IntegerField()
+    task_availability_lifetime_seconds = serializers.IntegerField()
+    auto_approval_delay_seconds = serializers.IntegerField()
+    max_concurrent_tasks = serializers.IntegerField()
+    max_human_labeled_objects = serializers.IntegerField(allow_null=True)
+    max_percentage_labeled = serializers.IntegerField(allow_null=True)
+    workforce = serializers.SerializerMethodField(help_text=WORKFORCE_HELP)
+    status = serializers.ChoiceField(choices=JobStatus.choices)
+    failure_reason = serializers.CharField()
+    label_counters = LabelCountersSerializer(source="*")
+    created_at = serializers.DateTimeField()
+    launched_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field({"type": "integer", "nullable": True})
+    def get_workforce(self, job: LabelingJob) -> int | None:
+        return job.workforce_id if job.workforce.organization_id is not None else None
+
+
+class DataObjectSerializer(serializers.Serializer):
+    line_number = serializers.IntegerField()
+    data = serializers.DictField(help_text="The manifest line as imported.")
+    status = serializers.CharField(help_text=f"One of: {', '.join(DataObjectStatus.values)}.")
+    label = serializers.JSONField(allow_null=True, help_text="The consolidated label value.")
+    confidence = serializers.FloatField(allow_null=True)
+    labeled_at = serializers.DateTimeField(allow_null=True)
+
+
+class HITSerializer(serializers.Serializer):
+    """A HIT in Mechanical Turk's shape."""
+
+    HITId = serializers.CharField(source="hit_id")
+    HITStatus = serializers.ChoiceField(source="status", choices=HITStatus.choices)
+    MaxAssignments = serializers.IntegerField(source="max_assignments")
+    NumberOfAssignmentsPending = serializers.IntegerField(source="assignments_pending")
+    NumberOfAssignmentsAvailable = serializers.IntegerField(source="assignments_available")
+    NumberOfAssignmentsCompleted = serializers.IntegerField(source="assignments_completed")
+    Expiration = serializers.DateTimeField(source="expires_at")
+    CreationTime = serializers.DateTimeField(source="created_at")
+    line_number = serializers.IntegerField(help_text="The data object's manifest line.")
+
+
+class ManifestImportedSerializer(serializers.Serializer):
+    imported = serializers.IntegerField(help_text="Data objects this manifest added.")
+    total_objects = serializers.IntegerField(help_text="Data objects the job now has.")
+
+
+class DataFileSerializer(serializers.Serializer):
+    """{"source-ref": "<storage path>"}: name it in a manifest line."""
+
+    def get_fields(self):
+        return {
+            "source-ref": serializers.CharField(
+                help_text="The stored file's path, for a manifest line's source-ref."
+            )
+        }
+
+
+# Input.
+
+
+class JobFieldsSerializer(StrictInputSerializer):
+    """The job's settings; the job service checks the rules between them."""
+
+    name = serializers.CharField(max_length=63, help_text="Unique in the organization.")
+    label_attribute_name = serializers.CharField(max_length=127)
+    task_type = serializers.ChoiceField(choices=task_type_choices())
+    label_category_config = serializers.DictField(
+        help_text='Ground Truth\'s label-category configuration: {"document-version": '
+        '"2018-11-28", "labels": [{"label": "cat"}, ...]}.'
+    )
+    title = serializers.CharField(max_length=128)
+    description = serializers.CharField(max_length=255, allow_blank=True, required=False)
+    short_instructions = serializers.CharField(
+        allow_blank=True, required=False, trim_whitespace=False, help_text="HTML; sanitized."
+    )
+    full_instructions = serializers.CharField(
+        allow_blank=True, required=False, trim_whitespace=False, help_text="HTML; sanitized."
+    )
+    reward = MoneyStringField(help_text="Per assignment, at least 0.01, at most 4 places.")
+    workers_per_object = serializers.IntegerField(min_value=1, max_value=9, required=False)
+    task_time_limit_seconds = serializers.IntegerField(
+        min_value=MIN_TASK_TIME_LIMIT, max_value=MAX_TASK_TIME_LIMIT, required=False
+    )
+    task_availability_lifetime_seconds = serializers.IntegerField(
+        min_value=MIN_AVAILABILITY_LIFETIME, max_value=MAX_AVAILABILITY_LIFETIME, required=False
+    )
+    auto_approval_delay_seconds = serializers.IntegerField(
+        min_value=0, max_value=MAX_AUTO_APPROVAL_DELAY, required=False
+    )
+    max_concurrent_tasks = serializers.IntegerField(min_value=1, max_value=5000, required=False)
+    max_human_labeled_objects = serializers.IntegerField(
+        min_value=1, max_value=MAX_DATABASE_INTEGER, allow_null=True, required=False
+    )
+    max_percentage_labeled = serializers.IntegerField(
+        min_value=1, max_value=100, allow_null=True, required=False
+    )
+    workforce = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_DATABASE_INTEGER,
+        allow_null=True,
+        required=False,
+        help_text=WORKFORCE_HELP,
+    )
+
+
+class JobFilterSerializer(serializers.Serializer):
+    organization = serializers.IntegerField(
+        min_value=1, max_value=MAX_DATABASE_INTEGER, required=False
+    )
+    status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
+
+
+# Views.
+
+
+def _job(request, job_id) -> LabelingJob:
+    return job_access(actor=request.user, job_id=job_id, only=request_bound_organization(request))
+
+
+class JobListApi(APIView):
+    pagination_class = CursorPagination
+
+    class InputSerializer(JobFieldsSerializer):
+        organization = serializers.IntegerField(
+            min_value=1,
+            max_value=MAX_DATABASE_INTEGER,
+            help_text="Your organization's id (with an API key: the key's organization).",
+        )
+
+    @extend_schema(
+        operation_id="jobs_list",
+        parameters=[JobFilterSerializer],
+        responses={200: LabelingJobSerializer(many=True), **error_responses(400)},
+    )
+    def get(self, request):
+        filters = query_filters(JobFilterSerializer, request)
+        jobs = job_list(actor=request.user, only=request_bound_organization(request))
+        if "organization" in filters:
+            jobs = jobs.filter(organization_id=filters["organization"])
+        if "status" in filters:
+            jobs = jobs.filter(status=filters["status"])
+        return paginated_response(
+            view=self, request=request, queryset=jobs, serializer_class=LabelingJobSerializer
+        )
+
+    @extend_schema(
+        operation_id="jobs_create",
+        description="Create a draft job. Then upload its manifest and launch it.",
+        request=InputSerializer,
+        responses={201: LabelingJobSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        organization, _membership = organization_access(
+            actor=request.user,
+            organization_id=fields.pop("organization"),
+            only=request_bound_organization(request),
+        )
+        job = job_create(actor=request.user, organization=organization, **fields)
+        return Response(LabelingJobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+
+class JobDetailApi(APIView):
+    class InputSerializer(JobFieldsSerializer):
+        pass
+
+    @extend_schema(responses={200: LabelingJobSerializer, **error_responses(404)})
+    def get(self, request, job_id: int):
+        return Response(LabelingJobSerializer(_job(request, job_id)).data)
+
+    @extend_schema(
+        description="Change a draft job's settings (a launched job's are fixed: 409).",
+        request=InputSerializer,
+        responses={200: LabelingJobSerializer, **error_responses(400, 404, 409)},
+    )
+    def patch(self, request, job_id: int):
+        serializer = self.InputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        job = _job(request, job_id)
+        if serializer.validated_data:
+            job = job_update(actor=request.user, job=job, **serializer.validated_data)
+        return Response(LabelingJobSerializer(job).data)
+
+
+class JobManifestApi(APIView):
+    parser_classes = [MultiPartParser]
+
+    class InputSerializer(StrictInputSerializer):
+        manifest = serializers.FileField(
+            allow_empty_file=True, help_text="The input manifest: JSON Lines, UTF-8."
+        )
+
+    @extend_schema(
+        description="Import a JSON Lines input manifest into a draft job: the multipart "
+        'field "manifest", or the JSON Lines themselves as the body (Content-Type '
+        f"{NDJSON} or {JSONL}). A manifest with any bad line is refused whole, every bad "
+        'line listed in fields.manifest ("line 3: ..."). The same bytes again change nothing.',
+        request={
+            "multipart/form-data": InputSerializer,
+            NDJSON: OpenApiTypes.BINARY,
+            JSONL: OpenApiTypes.BINARY,
+        },
+        responses={201: ManifestImportedSerializer, **upload_error_responses(400, 404, 409)},
+    )
+    def post(self, request, job_id: int):
+        media_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if media_type in (NDJSON, JSONL):
+            stream = request.stream or io.BytesIO()
+        else:
+            serializer = self.InputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            stream = serializer.validated_data["manifest"]
+        job = _job(request, job_id)
+        result = manifest_import(actor=request.user, job=job, stream=stream)
+        body = {"imported": result.objects, "total_objects": result.job.total_objects}
+        return Response(ManifestImportedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class JobDataFileApi(APIView):
+    parser_classes = [MultiPartParser]
+
+    class InputSerializer(StrictInputSerializer):
+        file = serializers.FileField(
+            help_text="An image (PNG, JPEG, GIF, BMP, WebP) or UTF-8 text, at most 40 MB."
+        )
+
+    @extend_schema(
+        description="Store a data file for a draft job; name the returned path as a "
+        "manifest line's source-ref.",
+        request={"multipart/form-data": InputSerializer},
+        responses={201: DataFileSerializer, **upload_error_responses(400, 404, 409)},
+    )
+    def post(self, request, job_id: int):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = _job(request, job_id)
+        path = data_file_store(
+            actor=request.user, job=job, uploaded_file=serializer.validated_data["file"]
+        )
+        return Response(DataFileSerializer({"source-ref": path}).data, status=201)
+
+
+class _JobActionApi(APIView):
+    def act(self, request, job_id, service) -> Response:
+        job = service(actor=request.user, job=_job(request, job_id))
+        return Response(LabelingJobSerializer(job).data)
+
+
+class JobLaunchApi(_JobActionApi):
+    @extend_schema(
+        description="Draft -> running: HITs go out to workers. Needs data objects and a "
+        "verified email. Launching a running job changes nothing.",
+        request=None,
+        responses={200: LabelingJobSerializer, **error_responses(403, 404, 409)},
+    )
+    def post(self, request, job_id: int):
+        return self.act(request, job_id, job_launch)
+
+
+class JobPauseApi(_JobActionApi):
+    @extend_schema(
+        description="Running -> paused: no new assignments; work in progress carries on.",
+        request=None,
+        responses={200: LabelingJobSerializer, **error_responses(404, 409)},
+    )
+    def post(self, request, job_id: int):
+        return self.act(request, job_id, job_pause)
+
+
+class JobResumeApi(_JobActionApi):
+    @extend_schema(
+        description="Paused -> running.",
+        request=None,
+        responses={200: LabelingJobSerializer, **error_responses(404, 409)},
+    )
+    def post(self, request, job_id: int):
+        return self.act(request, job_id, job_resume)
+
+
+class JobStopApi(_JobActionApi):
+    @extend_schema(
+        description="Running or paused -> stopped, for good. Open HITs expire; work in "
+        "progress may still be submitted; results so far stay in the output.",
+        request=None,
+        responses={200: LabelingJobSerializer, **error_responses(404, 409)},
+    )
+    def post(self, request, job_id: int):
+        return self.act(request, job_id, job_stop)
+
+
+class LineNumberPagination(CursorPagination):
+    ordering = ("line_number",)
+
+
+class CreationOrderPagination(CursorPagination):
+    ordering = ("id",)
+
+
+class JobDataObjectListApi(APIView):
+    pagination_class = LineNumberPagination
+
+    @extend_schema(
+        description="The job's data objects in manifest order, with their labels.",
+        responses={200: DataObjectSerializer(many=True), **error_responses(400, 404)},
+    )
+    def get(self, request, job_id: int):
+        return paginated_response(
+            view=self,
+            request=request,
+            queryset=data_object_list(job=_job(request, job_id)),
+            serializer_class=DataObjectSerializer,
+        )
+
+
+class JobHITListApi(APIView):
+    pagination_class = CreationOrderPagination
+
+    @extend_schema(
+        description="The job's HITs, oldest first, in Mechanical Turk's shape.",
+        responses={200: HITSerializer(many=True), **error_responses(400, 404)},
+    )
+    def get(self, request, job_id: int):
+        return paginated_response(
+            view=self,
+            request=request,
+            queryset=hit_list(job=_job(request, job_id)),
+            serializer_class=HITSerializer,
+        )
+
+
+class HITDetailApi(APIView):
+    @extend_schema(responses={200: HITSerializer, **error_responses(404)})
+    def get(self, request, hit_id: str):
+        hit = hit_access(
+            actor=request.user, hit_id=hit_id, only=request_bound_organization(request)
+        )
+        return Response(HITSerializer(hit).data)
+
+
+class _DownloadApi(APIView):
+    """A streamed JSON Lines file; errors are JSON whatever the Accept header says."""
+
+    def perform_content_negotiation(self, request, force=False):
+        return super().perform_content_negotiation(request, force=True)
+
+    def stream(self, lines, *, filename: str) -> StreamingHttpResponse:
+        response = StreamingHttpResponse(lines, content_type=NDJSON)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class JobOutputApi(_DownloadApi):
+    @extend_schema(
+        description="The output (augmented) manifest: each labeled object's input line "
+        "plus <label attribute name> and <label attribute name>-metadata. Partial while "
+        "the job runs.",
+        responses={**download_response("The output manifest."), **error_responses(404)},
+    )
+    def get(self, request, job_id: int):
+        job = _job(request, job_id)
+        return self.stream(output_manifest_lines(job=job), filename=f"{job.name}.output.manifest")
+
+
+class JobResponsesApi(_DownloadApi):
+    @extend_schema(
+        description="Every submitted worker response (submitted, approved or rejected), by "
+        "manifest line, workers named by their public worker id.",
+        responses={**download_response("The raw worker responses."), **error_responses(404)},
+    )
+    def get(self, request, job_id: int):
+        job = _job(request, job_id)
+        return self.stream(raw_responses_lines(job=job), filename=f"{job.name}.responses.jsonl")

@@ -1,0 +1,325 @@
+"""Workers' API: find work, claim the next task or accept a HIT, see and submit or return
+one's own assignments. A logged-in worker only; a worker sees nothing of a job but what the
+task needs, and nothing of any assignment but their own."""
+
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jobs.api.serializers import MAX_DATABASE_INTEGER
+from jobs.files import task_file_url
+from jobs.models import HIT, Assignment, AssignmentStatus, HITStatus, LabelingJob
+from jobs.selectors import (
+    assignment_access_for_worker,
+    hit_access_for_worker,
+    worker_assignment_list,
+    worker_done_count,
+)
+from jobs.services.dispatch import (
+    assignment_accept,
+    assignment_claim_next,
+    assignment_return,
+    assignment_submit,
+)
+from marketplace.api.pagination import CursorPagination, paginated_response
+from marketplace.api.permissions import SessionOnly
+from marketplace.api.serializers import StrictInputSerializer, error_responses
+from marketplace.exceptions import PermissionDenied
+from workforce.eligibility import jobs_open_to_worker
+from workforce.models import WorkerProfile
+
+NOT_A_WORKER = (
+    "This needs a worker profile; become a worker first (POST /api/v1/me/worker-profile/)."
+)
+WORK_JOB_COLUMNS = (
+    "id",
+    "title",
+    "description",
+    "task_type",
+    "reward",
+    "currency",
+    "task_time_limit_seconds",
+    "created_at",
+    "organization__name",
+)
+# Wide columns a worker's assignment list never shows: not read for a page of it.
+UNSHOWN_COLUMNS = (
+    "answer",
+    "hit__data_object__data",
+    "hit__data_object__label",
+    "hit__data_object__label_metadata",
+    "hit__job__labels",
+    "hit__job__label_category_config",
+    "hit__job__short_instructions",
+    "hit__job__full_instructions",
+)
+
+
+def work_job_list(*, worker: WorkerProfile) -> QuerySet[LabelingJob]:
+    """Jobs open to the worker that have HITs the worker could accept now, each with how
+    many (`hits_available`): Assignable, unexpired, not worked on by them before.
+
+    The count walks the partial index hit_open_by_job (open HITs only) and probes
+    assignment_once_per_worker; it reads no JSON column.
+    """
+    worked_on = Assignment.objects.filter(hit=OuterRef("pk"), worker=worker)
+    available = (
+        HIT.objects.filter(
+            job=OuterRef("pk"), status=HITStatus.ASSIGNABLE, expires_at__gt=timezone.now()
+        )
+        .exclude(Exists(worked_on))
+        .order_by()
+        .values("job")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return (
+        jobs_open_to_worker(worker=worker)
+        .select_related("organization")
+        .only(*WORK_JOB_COLUMNS)
+        .annotate(hits_available=Coalesce(Subquery(available), 0))
+        .filter(hits_available__gt=0)
+    )
+
+
+# Output.
+
+
+class WorkJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    task_type = serializers.CharField()
+    reward = serializers.DecimalField(max_digits=18, decimal_places=4)
+    currency = serializers.CharField()
+    task_time_limit_seconds = serializers.IntegerField()
+    hits_available = serializers.IntegerField(help_text="Open HITs you have not worked on.")
+    requester = serializers.CharField(source="organization.name")
+
+
+class TaskJobSerializer(serializers.Serializer):
+    """What a worker sees of the job: what the task needs, nothing more."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    short_instructions = serializers.CharField(help_text="Sanitized HTML.")
+    full_instructions = serializers.CharField(help_text="Sanitized HTML.")
+    labels = serializers.ListField(child=serializers.CharField())
+    task_type = serializers.CharField()
+    reward = serializers.DecimalField(max_digits=18, decimal_places=4)
+    currency = serializers.CharField()
+
+
+class TaskDataSerializer(serializers.Serializer):
+    source_url = serializers.CharField(
+        allow_null=True,
+        help_text="Where the browser loads the object from (a short-lived signed URL for "
+        "stored files), or null.",
+    )
+    text = serializers.CharField(allow_null=True, help_text="The object's text, or null.")
+
+
+class TaskSerializer(serializers.Serializer):
+    """One of the worker's own assignments with what is needed to work on it."""
+
+    assignment_id = serializers.CharField()
+    hit_id = serializers.CharField()
+    status = serializers.CharField(
+        help_text=f"The assignment's status: {', '.join(AssignmentStatus.values)}."
+    )
+    deadline = serializers.DateTimeField()
+    job = TaskJobSerializer()
+    data = TaskDataSerializer()
+    answer = serializers.JSONField(allow_null=True, help_text="Your answer, once submitted.")
+    done_in_job = serializers.IntegerField(help_text="Tasks of this job you have submitted.")
+
+
+class WorkAssignmentSerializer(serializers.Serializer):
+    """One of the worker's own assignments, in Mechanical Turk's shape."""
+
+    AssignmentId = serializers.CharField(source="assignment_id")
+    HITId = serializers.CharField(source="hit.hit_id")
+    Title = serializers.CharField(source="hit.job.title")
+    AssignmentStatus = serializers.ChoiceField(source="status", choices=AssignmentStatus.choices)
+    Reward = serializers.DecimalField(source="hit.job.reward", max_digits=18, decimal_places=4)
+    Currency = serializers.CharField(source="hit.job.currency")
+    AcceptTime = serializers.DateTimeField(source="accepted_at")
+    SubmitTime = serializers.DateTimeField(source="submitted_at", allow_null=True)
+    Deadline = serializers.DateTimeField(source="deadline")
+    RequesterFeedback = serializers.CharField(source="requester_feedback")
+
+
+def task_body(*, assignment: Assignment, worker: WorkerProfile, request) -> dict:
+    """The task of one of `worker`'s assignments; only the assignment's own data object."""
+    job = assignment.hit.job
+    source = assignment.hit.data_object.data.get("source")
+    return TaskSerializer(
+        {
+            "assignment_id": assignment.assignment_id,
+            "hit_id": assignment.hit.hit_id,
+            "status": assignment.status,
+            "deadline": assignment.deadline,
+            "job": job,
+            "data": {
+                "source_url": task_file_url(assignment=assignment, request=request),
+                "text": source if isinstance(source, str) else None,
+            },
+            "answer": assignment.answer,
+            "done_in_job": worker_done_count(worker=worker, job=job),
+        }
+    ).data
+
+
+# Views.
+
+
+class WorkerApi(APIView):
+    """A view for workers: a logged-in session (an API key is an organization's, not a
+    person's) of a user with a worker profile (`self.worker`)."""
+
+    permission_classes = [SessionOnly]
+    worker: WorkerProfile
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        try:
+            self.worker = request.user.worker_profile
+        except WorkerProfile.DoesNotExist:
+            raise PermissionDenied(NOT_A_WORKER, code="not_a_worker") from None
+
+
+class WorkJobListApi(WorkerApi):
+    pagination_class = CursorPagination
+
+    @extend_schema(
+        operation_id="work_jobs_list",
+        description="Jobs with work for you now, newest first.",
+        responses={200: WorkJobSerializer(many=True), **error_responses(400, 403)},
+    )
+    def get(self, request):
+        return paginated_response(
+            view=self,
+            request=request,
+            queryset=work_job_list(worker=self.worker),
+            serializer_class=WorkJobSerializer,
+        )
+
+
+class WorkNextApi(WorkerApi):
+    class InputSerializer(StrictInputSerializer):
+        job_id = serializers.IntegerField(
+            min_value=1,
+            max_value=MAX_DATABASE_INTEGER,
+            required=False,
+            help_text="Work in this job only; without it, the oldest job open to you.",
+        )
+
+    @extend_schema(
+        description="Claim the next task: a new assignment on an open HIT you have not done. "
+        "204 when there is no work (in that job).",
+        request=InputSerializer,
+        responses={
+            201: TaskSerializer,
+            204: OpenApiResponse(description="No work right now."),
+            **error_responses(400, 403),
+        },
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = None
+        if "job_id" in serializer.validated_data:
+            job = (
+                jobs_open_to_worker(worker=self.worker)
+                .filter(pk=serializer.validated_data["job_id"])
+                .first()
+            )
+            if job is None:
+                return Response(status=status.HTTP_204_NO_CONTENT)
+        assignment = assignment_claim_next(worker=self.worker, job=job)
+        if assignment is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        body = task_body(assignment=assignment, worker=self.worker, request=request)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class WorkHITAcceptApi(WorkerApi):
+    @extend_schema(
+        description="Accept a given HIT (Mechanical Turk's AcceptHIT). Accepting one you hold "
+        "returns your assignment.",
+        request=None,
+        responses={201: TaskSerializer, **error_responses(403, 404, 409)},
+    )
+    def post(self, request, hit_id: str):
+        hit = hit_access_for_worker(worker=self.worker, hit_id=hit_id)
+        assignment = assignment_accept(worker=self.worker, hit=hit)
+        body = task_body(assignment=assignment, worker=self.worker, request=request)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class WorkAssignmentListApi(WorkerApi):
+    pagination_class = CursorPagination
+
+    @extend_schema(
+        operation_id="work_assignments_list",
+        description="Your assignments, newest first, with the requester's feedback.",
+        responses={200: WorkAssignmentSerializer(many=True), **error_responses(400, 403)},
+    )
+    def get(self, request):
+        return paginated_response(
+            view=self,
+            request=request,
+            queryset=worker_assignment_list(worker=self.worker).defer(*UNSHOWN_COLUMNS),
+            serializer_class=WorkAssignmentSerializer,
+        )
+
+
+class WorkAssignmentDetailApi(WorkerApi):
+    @extend_schema(responses={200: TaskSerializer, **error_responses(403, 404)})
+    def get(self, request, assignment_id: str):
+        assignment = assignment_access_for_worker(worker=self.worker, assignment_id=assignment_id)
+        return Response(task_body(assignment=assignment, worker=self.worker, request=request))
+
+
+class WorkAssignmentSubmitApi(WorkerApi):
+    class InputSerializer(StrictInputSerializer):
+        answer = serializers.DictField(help_text='For classification: {"label": "<name>"}.')
+        active_seconds = serializers.IntegerField(
+            min_value=0,
+            max_value=MAX_DATABASE_INTEGER,
+            required=False,
+            help_text="Seconds you actively worked on it.",
+        )
+
+    @extend_schema(
+        description="Submit your answer. Submitting again returns the first result and "
+        "changes nothing; after the deadline the assignment is abandoned (409).",
+        request=InputSerializer,
+        responses={200: WorkAssignmentSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def post(self, request, assignment_id: str):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assignment = assignment_access_for_worker(worker=self.worker, assignment_id=assignment_id)
+        # Not wrapped in a transaction: a late submit commits the abandonment, then refuses.
+        assignment = assignment_submit(
+            worker=self.worker, assignment=assignment, **serializer.validated_data
+        )
+        return Response(WorkAssignmentSerializer(assignment).data)
+
+
+class WorkAssignmentReturnApi(WorkerApi):
+    @extend_schema(
+        description="Give the task back; its slot reopens. Returning it again changes nothing.",
+        request=None,
+        responses={200: WorkAssignmentSerializer, **error_responses(403, 404, 409)},
+    )
+    def post(self, request, assignment_id: str):
+        assignment = assignment_access_for_worker(worker=self.worker, assignment_id=assignment_id)
+        assignment = assignment_return(worker=self.worker, assignment=assignment)
+        return Response(WorkAssignmentSerializer(assignment).data)
