@@ -4,7 +4,9 @@ NotFound."""
 
 import re
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from jobs.models import (
     ENTITY_ID_REGEX,
@@ -12,6 +14,8 @@ from jobs.models import (
     SUBMITTED_ASSIGNMENT_STATUSES,
     Assignment,
     AssignmentStatus,
+    DataObject,
+    HITStatus,
     LabelingJob,
 )
 from marketplace.exceptions import InvalidInput, NotFound
@@ -137,3 +141,69 @@ def worker_done_count(*, worker: WorkerProfile, job: LabelingJob) -> int:
     return Assignment.objects.filter(
         worker=worker, hit__job=job, status__in=SUBMITTED_ASSIGNMENT_STATUSES
     ).count()
+
+
+def hit_list(*, job: LabelingJob) -> QuerySet[HIT]:
+    """The HITs of a job the caller already has access to, each with its object's line number
+    (joined, without reading the object's data)."""
+    return HIT.objects.filter(job=job).annotate(line_number=F("data_object__line_number"))
+
+
+def hit_access(*, actor: User, hit_id: str, only=None) -> HIT:
+    """A HIT of one of the actor's organizations' jobs, by its HITId; any other is NotFound."""
+    hit = (
+        HIT.objects.filter(hit_id=hit_id, job__in=job_list(actor=actor, only=only).values("pk"))
+        .annotate(line_number=F("data_object__line_number"))
+        .first()
+    )
+    if hit is None:
+        raise NotFound()
+    return hit
+
+
+def data_object_list(*, job: LabelingJob) -> QuerySet[DataObject]:
+    return DataObject.objects.filter(job=job)
+
+
+# What a worker's list of available work shows of a job; the wide columns are not read.
+WORK_JOB_COLUMNS = (
+    "id",
+    "title",
+    "description",
+    "task_type",
+    "reward",
+    "currency",
+    "task_time_limit_seconds",
+    "created_at",
+    "launched_at",
+    "organization__name",
+)
+
+
+def work_job_list(*, worker: WorkerProfile) -> QuerySet[LabelingJob]:
+    """Jobs open to the worker that have HITs the worker could accept now, each with how
+    many (`hits_available`): Assignable, unexpired, not worked on by them before; oldest
+    launch first.
+
+    The count walks the partial index hit_open_by_job (open HITs only) and probes
+    assignment_once_per_worker; it reads no JSON column.
+    """
+    worked_on = Assignment.objects.filter(hit=OuterRef("pk"), worker=worker)
+    available = (
+        HIT.objects.filter(
+            job=OuterRef("pk"), status=HITStatus.ASSIGNABLE, expires_at__gt=timezone.now()
+        )
+        .exclude(Exists(worked_on))
+        .order_by()
+        .values("job")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return (
+        jobs_open_to_worker(worker=worker)
+        .select_related("organization")
+        .only(*WORK_JOB_COLUMNS)
+        .annotate(hits_available=Coalesce(Subquery(available), 0))
+        .filter(hits_available__gt=0)
+        .order_by("launched_at", "id")
+    )

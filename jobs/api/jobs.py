@@ -3,7 +3,6 @@ manifest and data-file uploads, the job's data objects and HITs, and the downloa
 
 import io
 
-from django.db.models import F, QuerySet
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -24,55 +23,26 @@ from jobs.api.serializers import (
 from jobs.files import data_file_store
 from jobs.manifests import manifest_import
 from jobs.models import (
-    HIT,
     MAX_AUTO_APPROVAL_DELAY,
     MAX_AVAILABILITY_LIFETIME,
     MAX_TASK_TIME_LIMIT,
     MIN_AVAILABILITY_LIFETIME,
     MIN_TASK_TIME_LIMIT,
-    DataObject,
     DataObjectStatus,
     HITStatus,
     JobStatus,
     LabelingJob,
 )
 from jobs.output import output_manifest_lines, raw_responses_lines
-from jobs.selectors import job_access, job_list
+from jobs.selectors import data_object_list, hit_access, hit_list, job_access, job_list
 from jobs.services.jobs import job_create, job_launch, job_pause, job_resume, job_stop, job_update
 from jobs.tasktypes import task_type_choices
 from marketplace.api.pagination import CursorPagination, paginated_response
 from marketplace.api.permissions import request_bound_organization
 from marketplace.api.serializers import StrictInputSerializer, error_responses
-from marketplace.exceptions import NotFound
-from marketplace.models import User
 from marketplace.selectors import organization_access
 
 WORKFORCE_HELP = "A private workforce id of the job's organization, or null for the public crowd."
-
-
-# Reads scoped to the caller (on top of jobs.selectors.job_list).
-
-
-def hit_list(*, job: LabelingJob) -> QuerySet[HIT]:
-    """The HITs of a job the caller already has access to, each with its object's line number
-    (joined, without reading the object's data)."""
-    return HIT.objects.filter(job=job).annotate(line_number=F("data_object__line_number"))
-
-
-def hit_access(*, actor: User, hit_id: str, only=None) -> HIT:
-    """A HIT of one of the actor's organizations' jobs, by its HITId; any other is NotFound."""
-    hit = (
-        HIT.objects.filter(hit_id=hit_id, job__in=job_list(actor=actor, only=only).values("pk"))
-        .annotate(line_number=F("data_object__line_number"))
-        .first()
-    )
-    if hit is None:
-        raise NotFound()
-    return hit
-
-
-def data_object_list(*, job: LabelingJob) -> QuerySet[DataObject]:
-    return DataObject.objects.filter(job=job)
 
 
 # Output.

@@ -2,9 +2,6 @@
 one's own assignments. A logged-in worker only; a worker sees nothing of a job but what the
 task needs, and nothing of any assignment but their own."""
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -12,10 +9,11 @@ from rest_framework.views import APIView
 
 from jobs.api.serializers import MAX_DATABASE_INTEGER
 from jobs.files import task_file_url
-from jobs.models import HIT, Assignment, AssignmentStatus, HITStatus, LabelingJob
+from jobs.models import Assignment, AssignmentStatus
 from jobs.selectors import (
     assignment_access_for_worker,
     hit_access_for_worker,
+    work_job_list,
     worker_assignment_list,
     worker_done_count,
 )
@@ -35,17 +33,6 @@ from workforce.models import WorkerProfile
 NOT_A_WORKER = (
     "This needs a worker profile; become a worker first (POST /api/v1/me/worker-profile/)."
 )
-WORK_JOB_COLUMNS = (
-    "id",
-    "title",
-    "description",
-    "task_type",
-    "reward",
-    "currency",
-    "task_time_limit_seconds",
-    "created_at",
-    "organization__name",
-)
 # Wide columns a worker's assignment list never shows: not read for a page of it.
 UNSHOWN_COLUMNS = (
     "answer",
@@ -57,33 +44,6 @@ UNSHOWN_COLUMNS = (
     "hit__job__short_instructions",
     "hit__job__full_instructions",
 )
-
-
-def work_job_list(*, worker: WorkerProfile) -> QuerySet[LabelingJob]:
-    """Jobs open to the worker that have HITs the worker could accept now, each with how
-    many (`hits_available`): Assignable, unexpired, not worked on by them before.
-
-    The count walks the partial index hit_open_by_job (open HITs only) and probes
-    assignment_once_per_worker; it reads no JSON column.
-    """
-    worked_on = Assignment.objects.filter(hit=OuterRef("pk"), worker=worker)
-    available = (
-        HIT.objects.filter(
-            job=OuterRef("pk"), status=HITStatus.ASSIGNABLE, expires_at__gt=timezone.now()
-        )
-        .exclude(Exists(worked_on))
-        .order_by()
-        .values("job")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return (
-        jobs_open_to_worker(worker=worker)
-        .select_related("organization")
-        .only(*WORK_JOB_COLUMNS)
-        .annotate(hits_available=Coalesce(Subquery(available), 0))
-        .filter(hits_available__gt=0)
-    )
 
 
 # Output.

@@ -8,8 +8,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,10 +17,8 @@ from django.views.decorators.http import require_POST, require_safe
 from jobs.files import task_file_url
 from jobs.manifests import manifest_import
 from jobs.models import (
-    HIT,
     Assignment,
     AssignmentStatus,
-    HITStatus,
     JobStatus,
     LabelingJob,
 )
@@ -39,6 +35,7 @@ from jobs.selectors import (
     assignment_list_for_review,
     job_access,
     job_list,
+    work_job_list,
     worker_assignment_list,
     worker_done_count,
 )
@@ -406,42 +403,6 @@ def _worker_or_none(request) -> WorkerProfile | None:
         return None
 
 
-def _jobs_with_work(*, worker: WorkerProfile):
-    """Jobs open to the worker with the number of open HITs they have not worked on.
-
-    The count is over the partial index hit_open_by_job (at most a batch of HITs per job)
-    with a probe of assignment_once_per_worker per HIT; no JSON column is read.
-    """
-    now = timezone.now()
-    mine = Assignment.objects.filter(hit=OuterRef("pk"), worker=worker)
-    available = (
-        HIT.objects.filter(job=OuterRef("pk"), status=HITStatus.ASSIGNABLE, expires_at__gt=now)
-        .exclude(Exists(mine))
-        .order_by()
-        .values("job")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return (
-        jobs_open_to_worker(worker=worker)
-        .select_related("organization")
-        .only(
-            "id",
-            "title",
-            "description",
-            "task_type",
-            "reward",
-            "currency",
-            "task_time_limit_seconds",
-            "launched_at",
-            "organization__name",
-        )
-        .annotate(hits_available=Coalesce(Subquery(available), 0))
-        .filter(hits_available__gt=0)
-        .order_by("launched_at", "id")
-    )
-
-
 def _live_assignments(*, worker: WorkerProfile):
     """The worker's accepted assignments still inside their deadline, soonest first."""
     return (
@@ -460,7 +421,7 @@ def work_list_page(request):
     worker = _worker_or_none(request)
     context = {"worker": worker}
     if worker is not None:
-        context["jobs"] = _page(request, _jobs_with_work(worker=worker))
+        context["jobs"] = _page(request, work_job_list(worker=worker))
         _with_reward_display(context["jobs"])
         context["live"] = list(_live_assignments(worker=worker)[:PAGE_SIZE])
     return render(request, "work/work_list.html", context)
