@@ -391,3 +391,24 @@ class Assignment(BaseModel):
 
     def __str__(self) -> str:
         return self.assignment_id
+
+
+class JobWorker(BaseModel):
+    """One worker's standing in one job: how many of its tasks they have submitted, kept
+    by submit in the same statement, so "n done in this job" is read, never counted."""
+
+    job = models.ForeignKey(LabelingJob, on_delete=models.CASCADE, related_name="job_workers")
+    worker = models.ForeignKey(
+        "workforce.WorkerProfile", on_delete=models.CASCADE, related_name="job_standings"
+    )
+    submitted = models.PositiveIntegerField(
+        default=0, help_text="Assignments submitted (later approved or rejected included)."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "worker"], name="job_worker_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} in {self.job_id}"

@@ -16,6 +16,7 @@ from jobs.models import (
     AssignmentStatus,
     DataObject,
     HITStatus,
+    JobWorker,
     LabelingJob,
 )
 from marketplace.exceptions import InvalidInput, NotFound
@@ -114,12 +115,16 @@ def worker_assignment_list(*, worker: WorkerProfile) -> QuerySet[Assignment]:
     )
 
 
-def assignment_access_for_worker(*, worker: WorkerProfile, assignment_id) -> Assignment:
-    """One of the worker's own assignments; another worker's is NotFound."""
+def assignment_access_for_worker(
+    *, worker: WorkerProfile, assignment_id, with_data: bool = True
+) -> Assignment:
+    """One of the worker's own assignments, with its HIT and job (and, unless `with_data`
+    is False, its data object); another worker's is NotFound."""
+    assignments = Assignment.objects.filter(worker=worker).select_related("hit", "hit__job")
+    if with_data:
+        assignments = assignments.select_related("hit__data_object")
     try:
-        return worker_assignment_list(worker=worker).get(
-            **_entity_filter(assignment_id, field="assignment_id")
-        )
+        return assignments.get(**_entity_filter(assignment_id, field="assignment_id"))
     except Assignment.DoesNotExist:
         raise NotFound() from None
 
@@ -137,10 +142,12 @@ def hit_access_for_worker(*, worker: WorkerProfile, hit_id) -> HIT:
 
 
 def worker_done_count(*, worker: WorkerProfile, job: LabelingJob) -> int:
-    """How many of the job's tasks the worker has submitted ("n done in this job")."""
-    return Assignment.objects.filter(
-        worker=worker, hit__job=job, status__in=SUBMITTED_ASSIGNMENT_STATUSES
-    ).count()
+    """How many of the job's tasks the worker has submitted ("n done in this job"), as
+    submit keeps it in the worker's JobWorker row (read, not counted)."""
+    done = (
+        JobWorker.objects.filter(job=job, worker=worker).values_list("submitted", flat=True).first()
+    )
+    return done or 0
 
 
 def hit_list(*, job: LabelingJob) -> QuerySet[HIT]:

@@ -27,7 +27,6 @@ from marketplace.api.pagination import CursorPagination, paginated_response
 from marketplace.api.permissions import SessionOnly
 from marketplace.api.serializers import StrictInputSerializer, error_responses
 from marketplace.exceptions import PermissionDenied
-from workforce.eligibility import jobs_open_to_worker
 from workforce.models import WorkerProfile
 
 NOT_A_WORKER = (
@@ -192,16 +191,10 @@ class WorkNextApi(WorkerApi):
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        job = None
-        if "job_id" in serializer.validated_data:
-            job = (
-                jobs_open_to_worker(worker=self.worker)
-                .filter(pk=serializer.validated_data["job_id"])
-                .first()
-            )
-            if job is None:
-                return Response(status=status.HTTP_204_NO_CONTENT)
-        assignment = assignment_claim_next(worker=self.worker, job=job)
+        # A job that is not open to this worker has no work for them: 204 as well.
+        assignment = assignment_claim_next(
+            worker=self.worker, job_id=serializer.validated_data.get("job_id")
+        )
         if assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         body = task_body(assignment=assignment, worker=self.worker, request=request)
@@ -265,7 +258,9 @@ class WorkAssignmentSubmitApi(WorkerApi):
     def post(self, request, assignment_id: str):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        assignment = assignment_access_for_worker(worker=self.worker, assignment_id=assignment_id)
+        assignment = assignment_access_for_worker(
+            worker=self.worker, assignment_id=assignment_id, with_data=False
+        )
         # Not wrapped in a transaction: a late submit commits the abandonment, then refuses.
         assignment = assignment_submit(
             worker=self.worker, assignment=assignment, **serializer.validated_data
@@ -280,6 +275,8 @@ class WorkAssignmentReturnApi(WorkerApi):
         responses={200: WorkAssignmentSerializer, **error_responses(403, 404, 409)},
     )
     def post(self, request, assignment_id: str):
-        assignment = assignment_access_for_worker(worker=self.worker, assignment_id=assignment_id)
+        assignment = assignment_access_for_worker(
+            worker=self.worker, assignment_id=assignment_id, with_data=False
+        )
         assignment = assignment_return(worker=self.worker, assignment=assignment)
         return Response(WorkAssignmentSerializer(assignment).data)

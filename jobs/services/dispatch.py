@@ -1,24 +1,26 @@
 """Dispatch: a worker claims the next task (or accepts a given HIT), returns it, or submits
 an answer, with Mechanical Turk's assignment semantics.
 
-The claim is the hot path: one short transaction that locks one open HIT, skipping HITs
-other claims hold (FOR UPDATE SKIP LOCKED over the partial index hit_open_by_job), inserts
-the assignment and moves the HIT's counters. On PostgreSQL that is a single statement (see
-_claim_in_one_statement); the queryset version below is the fallback and SQLite's path.
-No query on it counts rows or reads wide JSON. The unique (hit, worker) constraint is the
-last guard against a worker getting the same data object twice. Lock order as in
-jobs.services.jobs: HIT, assignment, job; a submit no longer takes the job's row (the
-job's open_hits is lowered after commit, see _submit).
+Claim and submit are the hot path. The claim locks one open HIT, skipping HITs other
+claims hold (FOR UPDATE SKIP LOCKED over the partial index hit_open_by_job), inserts the
+assignment and moves the HIT's counters; the submit stores the answer and moves the
+counters. On PostgreSQL each is a single statement, so a single short transaction (see
+_claim_in_one_statement and _submit_in_one_statement); the queryset versions are the
+fallback, which also gives the exact reason when the statement changed nothing, and
+SQLite's path. No query on them counts rows or reads wide JSON. The unique (hit, worker)
+constraint is the last guard against a worker getting the same data object twice. Lock
+order as in jobs.services.jobs: HIT, assignment, job, then the worker's JobWorker row.
 """
 
 import time
 from contextlib import nullcontext
 from datetime import datetime, timedelta
-from functools import cache, partial
+from functools import cache
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from jobs.models import (
     HIT,
@@ -26,11 +28,13 @@ from jobs.models import (
     SUBMITTED_ASSIGNMENT_STATUSES,
     Assignment,
     AssignmentStatus,
+    DataObject,
     HITStatus,
     JobStatus,
+    JobWorker,
     LabelingJob,
 )
-from jobs.services.jobs import job_open_hits_decrement, lock_options
+from jobs.services.jobs import lock_options
 from jobs.tasktypes import task_type_get
 from jobs.tasktypes.base import AnswerInvalid
 from marketplace.celery import enqueue_on_commit
@@ -92,10 +96,10 @@ def _assignment_create(*, hit: HIT, worker: WorkerProfile, now: datetime) -> Ass
     return assignment
 
 
-def _claimable_hits(*, worker: WorkerProfile, job: LabelingJob | None, now: datetime):
+def _claimable_hits(*, worker: WorkerProfile, job_id: int | None, now: datetime):
     jobs = jobs_open_to_worker(worker=worker)
-    if job is not None:
-        jobs = jobs.filter(pk=job.pk)
+    if job_id is not None:
+        jobs = jobs.filter(pk=job_id)
     already_had = Assignment.objects.filter(hit=OuterRef("pk"), worker=worker)
     # Uses index: hit_open_by_job (job, id) WHERE status = 'Assignable', read in its own
     # order (oldest job first, then oldest HIT), so the scan touches open HITs only; the
@@ -110,18 +114,22 @@ def _claimable_hits(*, worker: WorkerProfile, job: LabelingJob | None, now: date
 
 
 def assignment_claim_next(
-    *, worker: WorkerProfile, job: LabelingJob | None = None
+    *, worker: WorkerProfile, job: LabelingJob | None = None, job_id: int | None = None
 ) -> Assignment | None:
     """Give `worker` the next task: a new assignment on the oldest open HIT they have not
-    done, in `job` or else in the oldest job open to them. None when there is no work.
+    done, in `job` (or the job with id `job_id`; one not open to the worker has no work)
+    or else in the oldest job open to them. None when there is no work. The assignment
+    comes with its HIT, the HIT's job and data object loaded.
 
     Each attempt is its own short transaction; call it outside an open transaction.
     """
     if not worker.user.is_active:
         raise PermissionDenied("This account is not active.")
+    if job is not None:
+        job_id = job.pk
     if connection.vendor == "postgresql":
         try:
-            assignment = _claim_in_one_statement(worker=worker, job=job)
+            assignment = _claim_in_one_statement(worker=worker, job_id=job_id, job=job)
         except IntegrityError:
             # The (hit, worker) guard: this worker took that HIT in a concurrent claim.
             assignment = None
@@ -134,10 +142,10 @@ def assignment_claim_next(
         try:
             with transaction.atomic():
                 now = timezone.now()
-                candidates = _claimable_hits(worker=worker, job=job, now=now)
+                candidates = _claimable_hits(worker=worker, job_id=job_id, now=now)
                 hit = (
                     candidates.select_for_update(**lock_options(skip_locked=skip_locked))
-                    .select_related("job")
+                    .select_related("job", "data_object")
                     .first()
                 )
                 if hit is not None:
@@ -154,11 +162,38 @@ def assignment_claim_next(
     return None
 
 
+# What the one-statement claim returns besides the assignment: the HIT and job whole, and
+# the data object's columns a task needs (its label columns stay unread).
+DATA_OBJECT_TASK_FIELDS = ("id", "job_id", "line_number", "data")
+
+
+def _columns(model, alias: str, fields=None) -> str:
+    names = fields or [field.attname for field in model._meta.concrete_fields]
+    return ", ".join(f"{alias}.{model._meta.get_field(name).column}" for name in names)
+
+
+def _attnames(model) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+def _from_row(model, attnames, values):
+    """A model instance from raw-cursor values, converted as a queryset would (JSON
+    columns arrive as text); fields not in `attnames` are deferred."""
+    converted = []
+    for name, value in zip(attnames, values, strict=True):
+        field = model._meta.get_field(name)
+        if value is not None and hasattr(field, "from_db_value"):
+            value = field.from_db_value(value, None, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, attnames, converted)
+
+
 @cache
-def _claim_sql(*, one_job: bool) -> str:
+def _claim_sql(*, one_job: bool, with_job: bool) -> str:
     """The claim as one PostgreSQL statement: pick the oldest open HIT the worker may take
     and has not had (FOR NO KEY UPDATE SKIP LOCKED, as the queryset path), move its
-    counters and insert the assignment.
+    counters and insert the assignment; return them with the HIT's data object and (unless
+    the caller has it) the HIT's job.
 
     Why raw SQL: building and compiling the equivalent querysets (with the eligibility
     Exists subqueries) cost about 10 ms of CPU per claim against well under 1 ms for this
@@ -166,9 +201,15 @@ def _claim_sql(*, one_job: bool) -> str:
     filters must stay those of _claimable_hits plus jobs_open_to_worker; the verified-email
     rule is a filter too, so a worker without one gets nothing here and the caller's
     fallback raises the proper error.
+
+    The plan must not hinge on statistics, which lag behind a job's launch (thousands of
+    HITs at once) and a new site's first assignments: the eligible job ids are computed
+    once (ARRAY(...) is an InitPlan), and the "had it before" test stays a per-HIT probe
+    by hit_id (OFFSET 0 keeps it from being turned into a join; "+ 0" keeps the planner
+    from walking the worker's whole history through a worker index instead).
     """
-    hit, assignment, job = HIT._meta.db_table, Assignment._meta.db_table, LabelingJob._meta.db_table
-    hit_columns = ", ".join(f"taken.{field.column}" for field in HIT._meta.concrete_fields)
+    hit, assignment = HIT._meta.db_table, Assignment._meta.db_table
+    job, data_object = LabelingJob._meta.db_table, DataObject._meta.db_table
     # Only table names and constants are formatted in; every value is a parameter.
     return f"""
         WITH picked AS (
@@ -177,11 +218,13 @@ def _claim_sql(*, one_job: bool) -> str:
           SELECT open_hit.id FROM {hit} open_hit
           WHERE open_hit.status = '{HITStatus.ASSIGNABLE}'
             AND open_hit.expires_at > %(now)s
-            AND open_hit.job_id IN ({jobs_open_to_worker_sql()})
             {"AND open_hit.job_id = %(job)s" if one_job else ""}
+            AND open_hit.job_id = ANY (ARRAY({jobs_open_to_worker_sql()}))
             AND NOT EXISTS (
+              -- "+ 0": the probe goes by the HIT (a handful of rows), never by the worker.
               SELECT 1 FROM {assignment} had
-              WHERE had.hit_id = open_hit.id AND had.worker_id = %(worker)s
+              WHERE had.hit_id = open_hit.id AND had.worker_id + 0 = %(worker)s
+              OFFSET 0
             )
             AND EXISTS (
               SELECT 1 FROM account_emailaddress address
@@ -213,11 +256,18 @@ def _claim_sql(*, one_job: bool) -> str:
           FROM taken JOIN {job} job ON job.id = taken.job_id
           RETURNING id, deadline
         )
-        SELECT created.id, created.deadline, {hit_columns} FROM created, taken
+        SELECT created.id, created.deadline, {_columns(HIT, "taken")},
+               {_columns(DataObject, "data_object", DATA_OBJECT_TASK_FIELDS)}
+               {", " + _columns(LabelingJob, "job") if with_job else ""}
+        FROM created, taken
+        JOIN {job} job ON job.id = taken.job_id
+        JOIN {data_object} data_object ON data_object.id = taken.data_object_id
     """  # noqa: S608
 
 
-def _claim_in_one_statement(*, worker: WorkerProfile, job: LabelingJob | None) -> Assignment | None:
+def _claim_in_one_statement(
+    *, worker: WorkerProfile, job_id: int | None, job: LabelingJob | None
+) -> Assignment | None:
     """PostgreSQL's claim: one attempt, one statement. None when no HIT was free (none
     open to the worker, all held by other claims, or no verified email). Raises
     IntegrityError when a concurrent claim of this worker took the same HIT."""
@@ -235,22 +285,24 @@ def _claim_in_one_statement(*, worker: WorkerProfile, job: LabelingJob | None) -
         "user": worker.user_id,
         "email": worker.user.email,
         "assignment_id": assignment.assignment_id,
-        "job": job.pk if job is not None else None,
+        "job": job_id,
     }
     # A single statement is its own transaction; inside a caller's transaction (tests)
     # a savepoint keeps a unique violation from spoiling it.
     with transaction.atomic() if connection.in_atomic_block else nullcontext():
         with connection.cursor() as cursor:
-            cursor.execute(_claim_sql(one_job=job is not None), params)
+            cursor.execute(_claim_sql(one_job=job_id is not None, with_job=job is None), params)
             row = cursor.fetchone()
     if row is None:
         return None
     assignment.pk, assignment.deadline = row[0], row[1]
-    hit = HIT.from_db(
-        connection.alias, [field.attname for field in HIT._meta.concrete_fields], row[2:]
+    values = iter(row[2:])
+    hit = _from_row(HIT, _attnames(HIT), [next(values) for _ in _attnames(HIT)])
+    hit.data_object = _from_row(
+        DataObject, DATA_OBJECT_TASK_FIELDS, [next(values) for _ in DATA_OBJECT_TASK_FIELDS]
     )
-    if job is not None:
-        hit.job = job
+    hit.job = job or _from_row(LabelingJob, _attnames(LabelingJob), list(values))
+    hit.data_object.job = hit.job
     assignment.hit = hit
     assignment._state.adding = False
     assignment._state.db = connection.alias
@@ -359,6 +411,23 @@ def assignment_submit(
         or active_seconds < 0
     ):
         raise InvalidInput(fields={"active_seconds": ["Give a whole number of seconds, >= 0."]})
+    if not worker.user.is_active:
+        raise PermissionDenied("This account is not active.")
+    if connection.vendor == "postgresql":
+        # A launched job's labels and settings are fixed, so the answer can be checked
+        # before the statement. A wrong answer, a late or repeated submit and a missing
+        # verified email all go the full way below, which says exactly what is wrong.
+        job = assignment.hit.job
+        try:
+            valid = task_type_get(job.task_type).validate_answer(answer, labels=job.labels)
+        except AnswerInvalid:
+            valid = None
+        if valid is not None:
+            submitted = _submit_in_one_statement(
+                worker=worker, assignment=assignment, answer=valid, active_seconds=active_seconds
+            )
+            if submitted is not None:
+                return submitted
     worker_require_active(worker=worker)
     assignment, late = _submit(assignment=assignment, answer=answer, active_seconds=active_seconds)
     if late:
@@ -368,11 +437,138 @@ def assignment_submit(
     return assignment
 
 
+@cache
+def _submit_sql() -> str:
+    """The submit as one PostgreSQL statement, taking row locks in the services' order
+    (HIT, assignment, job, then the worker's JobWorker row): store the answer, move the
+    HIT's counters, lower the job's open_hits when the HIT closes, count the submit for
+    the worker. Returns no row (and changes nothing) unless the assignment is this
+    worker's, accepted, before its deadline, and the worker's email is verified.
+    """
+    hit, assignment = HIT._meta.db_table, Assignment._meta.db_table
+    job, job_worker = LabelingJob._meta.db_table, JobWorker._meta.db_table
+    open_statuses = ", ".join(f"'{status}'" for status in sorted(OPEN_HIT_STATUSES))
+    # Only table names and constants are formatted in; every value is a parameter.
+    return f"""
+        WITH locked_hit AS (
+          SELECT id, status AS status_before FROM {hit}
+          WHERE id = %(hit)s
+          FOR NO KEY UPDATE
+        ),
+        submitted AS (
+          UPDATE {assignment} mine
+          SET status = '{AssignmentStatus.SUBMITTED}', answer = %(answer)s,
+              submitted_at = %(now)s, active_seconds = %(active_seconds)s,
+              auto_approval_at = %(auto_approval_at)s, updated_at = %(now)s
+          FROM locked_hit
+          WHERE mine.id = %(assignment)s AND mine.hit_id = locked_hit.id
+            AND mine.worker_id = %(worker)s AND mine.status = '{AssignmentStatus.ACCEPTED}'
+            AND mine.deadline > %(now)s
+            AND EXISTS (
+              SELECT 1 FROM account_emailaddress address
+              WHERE address.user_id = %(user)s AND UPPER(address.email) = UPPER(%(email)s)
+                AND address.verified
+            )
+          RETURNING mine.hit_id
+        ),
+        moved AS (
+          UPDATE {hit} moved_hit
+          SET assignments_pending = moved_hit.assignments_pending - 1,
+              assignments_completed = moved_hit.assignments_completed + 1,
+              status = CASE
+                WHEN moved_hit.assignments_completed + 1 >= moved_hit.max_assignments
+                THEN '{HITStatus.REVIEWABLE}' ELSE moved_hit.status END,
+              updated_at = %(now)s
+          FROM submitted WHERE moved_hit.id = submitted.hit_id
+          RETURNING moved_hit.*
+        ),
+        closed AS (
+          -- The HIT left the open states: the job has one open HIT fewer.
+          UPDATE {job} closing_job
+          SET open_hits = closing_job.open_hits - 1, updated_at = %(now)s
+          FROM moved, locked_hit
+          WHERE closing_job.id = moved.job_id AND closing_job.open_hits > 0
+            AND locked_hit.status_before IN ({open_statuses})
+            AND moved.status NOT IN ({open_statuses})
+          RETURNING closing_job.status, closing_job.open_hits,
+                    closing_job.max_concurrent_tasks
+        ),
+        tallied AS (
+          INSERT INTO {job_worker} (job_id, worker_id, submitted, created_at, updated_at)
+          SELECT moved.job_id, %(worker)s, 1, %(now)s, %(now)s FROM moved
+          ON CONFLICT (job_id, worker_id) DO UPDATE
+          SET submitted = {job_worker}.submitted + 1, updated_at = EXCLUDED.updated_at
+          RETURNING submitted
+        )
+        SELECT locked_hit.status_before, closed.status, closed.open_hits,
+               closed.max_concurrent_tasks, tallied.submitted, {_columns(HIT, "moved")}
+        FROM moved
+        CROSS JOIN locked_hit
+        CROSS JOIN tallied
+        LEFT JOIN closed ON true
+    """  # noqa: S608
+
+
+def _submit_in_one_statement(
+    *, worker: WorkerProfile, assignment: Assignment, answer, active_seconds: int | None
+) -> Assignment | None:
+    """PostgreSQL's submit of a checked answer: one statement, so its own transaction, and
+    the follow-up tasks are queued right after it. None when it changed nothing."""
+    job = assignment.hit.job
+    now = timezone.now()
+    auto_approval_at = now + timedelta(seconds=job.auto_approval_delay_seconds)
+    params = {
+        "hit": assignment.hit_id,
+        "assignment": assignment.pk,
+        "worker": worker.pk,
+        "user": worker.user_id,
+        "email": worker.user.email,
+        "answer": Jsonb(answer),
+        "active_seconds": active_seconds,
+        "auto_approval_at": auto_approval_at,
+        "now": now,
+    }
+    with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        with connection.cursor() as cursor:
+            cursor.execute(_submit_sql(), params)
+            row = cursor.fetchone()
+    if row is None:
+        return None
+    status_before, job_status, open_hits, max_concurrent_tasks, _tally, *hit_values = row
+    hit = _from_row(HIT, _attnames(HIT), hit_values)
+    hit.job = job
+    assignment.status = AssignmentStatus.SUBMITTED
+    assignment.answer = answer
+    assignment.submitted_at = assignment.updated_at = now
+    assignment.active_seconds = active_seconds
+    assignment.auto_approval_at = auto_approval_at
+    assignment.hit = hit
+    if job_status == JobStatus.RUNNING and _release_due(free=max_concurrent_tasks - open_hits):
+        from jobs import tasks
+
+        enqueue_on_commit(tasks.hits_release, job.pk)
+    if hit.status not in OPEN_HIT_STATUSES and hit.assignments_pending == 0:
+        _enqueue_consolidation(hit)
+    return assignment
+
+
+# A closed HIT frees a slot in its job's batch. The release task fills every free slot
+# when it runs, so it is queued when the first slot frees up after a release (and every
+# RELEASE_NUDGE_EVERY slots after that, in case a queued release was lost), not on every
+# close: a busy job's submits would otherwise queue one release each.
+RELEASE_NUDGE_EVERY = 50
+
+
+def _release_due(*, free: int) -> bool:
+    return free == 1 or (free > 0 and free % RELEASE_NUDGE_EVERY == 0)
+
+
 @transaction.atomic
 def _submit(
     *, assignment: Assignment, answer: object, active_seconds: int | None
 ) -> tuple[Assignment, bool]:
-    """The submit's transaction. Returns (assignment, whether the deadline had passed): a
+    """The submit's transaction, the full way (SQLite, and PostgreSQL whenever the one
+    statement changed nothing). Returns (assignment, whether the deadline had passed): a
     late submit commits the abandonment, then the caller refuses it."""
     hit = _lock_hit(assignment.hit_id)
     assignment = _lock_assignment(assignment.pk)
@@ -423,16 +619,27 @@ def _submit(
     )
     hit.assignments_pending, hit.assignments_completed, hit.status = pending, completed, status
     if was_open and status not in OPEN_HIT_STATUSES:
-        # The job's open_hits is lowered after commit, in its own one-statement
-        # transaction, not here: every submit of the job would queue on the job's row for
-        # the rest of this transaction. Until then open_hits is one too high, which can
-        # only hold back a release, never put more than max_concurrent_tasks HITs out.
-        transaction.on_commit(partial(job_open_hits_decrement, job_id=job.pk), robust=True)
+        LabelingJob.objects.filter(pk=job.pk, open_hits__gt=0).update(
+            open_hits=F("open_hits") - 1, updated_at=now
+        )
         if job.status == JobStatus.RUNNING:
             from jobs import tasks
 
             enqueue_on_commit(tasks.hits_release, job.pk)
+    _tally_submit(job_id=job.pk, worker_id=assignment.worker_id, now=now)
     if status not in OPEN_HIT_STATUSES and pending == 0:
         _enqueue_consolidation(hit)
     assignment.hit = hit
     return assignment, False
+
+
+def _tally_submit(*, job_id: int, worker_id: int, now: datetime) -> None:
+    """Count one more submit for the worker in the job (after the HIT, assignment and job
+    locks, as the one-statement submit)."""
+    standing, created = JobWorker.objects.get_or_create(
+        job_id=job_id, worker_id=worker_id, defaults={"submitted": 1}
+    )
+    if not created:
+        JobWorker.objects.filter(pk=standing.pk).update(
+            submitted=F("submitted") + 1, updated_at=now
+        )

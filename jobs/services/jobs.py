@@ -558,21 +558,6 @@ def _hits_release_locked(job: LabelingJob, *, now: datetime) -> int:
     return released
 
 
-def job_open_hits_decrement(*, job_id: int) -> None:
-    """One HIT of the job left the open states: lower its open_hits.
-
-    Called after the commit of the submit that closed the HIT, as its own one-statement
-    transaction, so the job's row is locked for that statement only and not for the
-    length of every submit of the job. Until it runs open_hits is one too high, which can
-    only delay a release (the batch-size guarantee holds: never more than
-    max_concurrent_tasks HITs open). The open_hits > 0 guard keeps the counter valid if a
-    HIT was already counted out by another path.
-    """
-    LabelingJob.objects.filter(pk=job_id, open_hits__gt=0).update(
-        open_hits=F("open_hits") - 1, updated_at=timezone.now()
-    )
-
-
 def hits_close(*, hits: list[HIT], now: datetime) -> None:
     """Open HITs -> Reviewable, as Mechanical Turk expires a HIT.
 

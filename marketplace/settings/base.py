@@ -138,10 +138,15 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Groundwork <noreply@groundwork.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Cache: Redis (throttling counters live here).
+# Cache: Redis (throttling counters and a copy of each session live here).
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {"default": env.cache("CACHE_URL", default=REDIS_URL)}
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="groundwork")
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "marketplace.cache.SharedClientRedisCache"
+# Sessions are stored in the database and read through the cache: a request reads its
+# session from Redis, not with a query.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Celery on Redis.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)

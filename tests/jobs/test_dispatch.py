@@ -6,7 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from jobs.models import AssignmentStatus, DataObjectStatus, HITStatus
+from jobs import selectors
+from jobs.models import AssignmentStatus, DataObjectStatus, HITStatus, JobWorker
+from jobs.services import dispatch
 from jobs.services.dispatch import (
     assignment_accept,
     assignment_claim_next,
@@ -28,6 +30,17 @@ from tests.workforce.factories import WorkerProfileFactory
 from workforce.models import WorkerBlock, WorkforceMember
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["one statement", "queryset path"])
+def dispatch_path(request, monkeypatch):
+    """Every test runs twice: with PostgreSQL's one-statement claim and submit, and with
+    the queryset path they fall back to (SQLite's path, and PostgreSQL's whenever the
+    statement changed nothing)."""
+    if request.param == "queryset path":
+        monkeypatch.setattr(dispatch, "_claim_in_one_statement", lambda **_kwargs: None)
+        monkeypatch.setattr(dispatch, "_submit_in_one_statement", lambda **_kwargs: None)
+    return request.param
 
 
 # Claim.
@@ -288,6 +301,66 @@ def test_submitting_again_returns_the_first_answer_and_changes_nothing():
 
     assert again.answer == {"label": "cat"}
     assert database_snapshot() == before
+
+
+def test_submit_counts_the_work_done_by_the_worker_in_the_job():
+    job, _ = launched_job(objects=3, workers_per_object=2)
+    other_job, _ = launched_job(objects=1)
+    worker, other = workers(2)
+    mine = [assignment_claim_next(worker=worker, job=job) for _ in range(3)]
+    theirs = assignment_claim_next(worker=other, job=job)
+    elsewhere = assignment_claim_next(worker=worker, job=other_job)
+
+    for assignment in mine[:2]:
+        assignment_submit(worker=worker, assignment=assignment, answer={"label": "cat"})
+    assignment_submit(worker=worker, assignment=mine[0], answer={"label": "cat"})  # again
+    assignment_submit(worker=other, assignment=theirs, answer={"label": "dog"})
+    assignment_submit(worker=worker, assignment=elsewhere, answer={"label": "dog"})
+
+    assert selectors.worker_done_count(worker=worker, job=job) == 2
+    assert selectors.worker_done_count(worker=other, job=job) == 1
+    assert selectors.worker_done_count(worker=worker, job=other_job) == 1
+    assert selectors.worker_done_count(worker=other, job=other_job) == 0
+    assert JobWorker.objects.count() == 3
+
+
+def test_the_submit_that_closes_a_hit_frees_a_slot_that_the_release_fills(
+    django_capture_on_commit_callbacks,
+):
+    job, _ = launched_job(objects=3, workers_per_object=1, max_concurrent_tasks=2)
+    worker = workers(1)[0]
+    objects = list(job.data_objects.order_by("line_number").values_list("pk", flat=True))
+    assignment = assignment_claim_next(worker=worker, job=job)
+    assert sorted(job.hits.values_list("data_object_id", flat=True)) == objects[:2]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assignment_submit(worker=worker, assignment=assignment, answer={"label": "cat"})
+
+    # Celery runs eagerly in tests: the release queued after the submit has run.
+    assert fresh(assignment.hit).status == HITStatus.REVIEWABLE
+    assert sorted(job.hits.values_list("data_object_id", flat=True)) == objects
+    assert fresh(job).open_hits == 2
+
+
+def test_an_unverified_worker_cannot_submit_and_nothing_changes():
+    job, _ = launched_job(objects=1)
+    worker = workers(1)[0]
+    assignment = assignment_claim_next(worker=worker, job=job)
+    worker.user.emailaddress_set.update(verified=False)
+    before = database_snapshot()
+
+    with pytest.raises(EmailNotVerified):
+        assignment_submit(worker=worker, assignment=assignment, answer={"label": "cat"})
+
+    assert database_snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("free", "due"),
+    [(0, False), (1, True), (2, False), (49, False), (50, True), (51, False), (100, True)],
+)
+def test_a_release_is_queued_on_the_first_free_slot_and_every_fiftieth(free, due):
+    assert dispatch._release_due(free=free) is due
 
 
 @pytest.mark.parametrize(
