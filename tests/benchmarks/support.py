@@ -98,6 +98,10 @@ def gunicorn_server(*, environment: dict[str, str], processes: int, threads: int
         str(threads),
         "--backlog",
         "2048",
+        # Clients keep their connection while all of them warm up (as behind a proxy that
+        # keeps connections open); gunicorn's default closes an idle one after 2 s.
+        "--keep-alive",
+        "120",
         "--log-level",
         "warning",
     ]

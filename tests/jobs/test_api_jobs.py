@@ -369,9 +369,8 @@ def test_the_job_list_query_count_does_not_grow(world, client, rows, django_asse
     for _ in range(rows):
         draft(world)
 
-    with django_assert_num_queries(
-        2
-    ):  # user, jobs with organization and workforce; session cached
+    # user, jobs with organization and workforce (the session comes from the cache)
+    with django_assert_num_queries(2):
         response = client.get("/api/v1/jobs/?page_size=50")
 
     assert len(response.json()["results"]) == rows

@@ -137,9 +137,8 @@ def test_the_queue_query_count_does_not_grow(world, client, rows, django_assert_
     for _ in range(rows):
         submitted_assignment(job)
 
-    with django_assert_num_queries(
-        2
-    ):  # user, assignments with HITs and workers; session cached
+    # user, assignments with HITs and workers (the session comes from the cache)
+    with django_assert_num_queries(2):
         response = client.get("/api/v1/assignments/?page_size=50")
 
     assert len(response.json()["results"]) == rows

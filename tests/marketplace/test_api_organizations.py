@@ -540,9 +540,8 @@ def test_the_member_list_query_count_does_not_grow(rows, django_assert_num_queri
         MembershipFactory(organization=organization)
     client = session_client(owner)
 
-    with django_assert_num_queries(
-        3
-    ):  # user, access, members with users; session cached
+    # user, access, members with users (the session comes from the cache)
+    with django_assert_num_queries(3):
         response = client.get(f"/api/v1/organizations/{organization.pk}/members/")
 
     assert len(response.json()["results"]) == rows
