@@ -90,20 +90,41 @@ def assignment_list_for_review(
     )
 
 
-def assignment_access_for_review(
-    *, actor: User, assignment_id, only: Organization | None = None
-) -> Assignment:
-    """Any assignment of the actor's organizations' jobs, whatever its status."""
+def _assignments_for_review(*, actor: User, only: Organization | None) -> QuerySet[Assignment]:
     organizations = Membership.objects.filter(user=actor).values("organization_id")
     queryset = Assignment.objects.filter(hit__job__organization_id__in=organizations)
     if only is not None:
         queryset = queryset.filter(hit__job__organization=only)
+    return queryset.select_related("hit", "hit__job", "hit__data_object", "worker")
+
+
+def assignment_access_for_review(
+    *, actor: User, assignment_id, only: Organization | None = None
+) -> Assignment:
+    """Any assignment of the actor's organizations' jobs, whatever its status."""
     try:
-        return queryset.select_related("hit", "hit__job", "hit__data_object", "worker").get(
+        return _assignments_for_review(actor=actor, only=only).get(
             **_entity_filter(assignment_id, field="assignment_id")
         )
     except Assignment.DoesNotExist:
         raise NotFound() from None
+
+
+def assignments_access_for_review(
+    *, actor: User, assignment_ids: list[str], only: Organization | None = None
+) -> list[Assignment]:
+    """The assignments named by AssignmentId, in the order named (each once), in one
+    query; NotFound if any is not one of the actor's organizations' assignments."""
+    wanted = list(dict.fromkeys(assignment_ids))
+    found = {
+        assignment.assignment_id: assignment
+        for assignment in _assignments_for_review(actor=actor, only=only).filter(
+            assignment_id__in=wanted
+        )
+    }
+    if len(found) != len(wanted):
+        raise NotFound()
+    return [found[assignment_id] for assignment_id in wanted]
 
 
 def worker_assignment_list(*, worker: WorkerProfile) -> QuerySet[Assignment]:

@@ -9,7 +9,12 @@ from rest_framework.views import APIView
 
 from jobs.api.serializers import ENTITY_ID_PATTERN, MAX_DATABASE_INTEGER, query_filters
 from jobs.models import Assignment, AssignmentStatus
-from jobs.selectors import assignment_access_for_review, assignment_list_for_review, job_access
+from jobs.selectors import (
+    assignment_access_for_review,
+    assignment_list_for_review,
+    assignments_access_for_review,
+    job_access,
+)
 from jobs.services.review import (
     FEEDBACK_MAX,
     assignment_approve,
@@ -189,7 +194,11 @@ class BulkInputSerializer(StrictInputSerializer):
 
 def _reviewables(request, assignment_ids: list[str]) -> list[Assignment]:
     """Each named assignment, or NotFound if any is not the caller's to review."""
-    return [_reviewable(request, assignment_id) for assignment_id in dict.fromkeys(assignment_ids)]
+    return assignments_access_for_review(
+        actor=request.user,
+        assignment_ids=assignment_ids,
+        only=request_bound_organization(request),
+    )
 
 
 def _bulk_response(assignments: list[Assignment]) -> Response:

@@ -7,6 +7,7 @@ from jobs.selectors import (
     assignment_access_for_review,
     assignment_access_for_worker,
     assignment_list_for_review,
+    assignments_access_for_review,
     hit_access_for_worker,
     job_access,
     job_list,
@@ -16,6 +17,7 @@ from jobs.selectors import (
 from jobs.services.dispatch import assignment_claim_next, assignment_submit
 from jobs.services.review import assignment_reject
 from marketplace.exceptions import InvalidInput, NotFound
+from tests.jobs.api_support import submitted_assignment
 from tests.jobs.factories import LabelingJobFactory, PrivateWorkforceFactory
 from tests.jobs.lifecycle import launched_job, requester_of, workers
 from tests.marketplace.factories import MembershipFactory, OrganizationFactory
@@ -137,3 +139,36 @@ def test_worker_done_count_counts_submitted_work_in_one_job():
     assignment_submit(worker=worker, assignment=assignment, answer={"label": "cat"})
 
     assert worker_done_count(worker=worker, job=job) == 2
+
+
+def test_many_assignments_for_review_come_in_one_query_in_the_order_named(
+    django_assert_num_queries,
+):
+    job, actor = launched_job(objects=4)
+    assignments = [submitted_assignment(job) for _ in range(4)]
+    named = [assignments[2], assignments[0], assignments[2], assignments[3]]
+
+    with django_assert_num_queries(1):
+        found = assignments_access_for_review(
+            actor=actor, assignment_ids=[a.assignment_id for a in named]
+        )
+        shown = [(a, a.hit.job, a.hit.data_object, a.worker) for a in found]
+
+    assert [row[0] for row in shown] == [assignments[2], assignments[0], assignments[3]]
+
+
+def test_many_assignments_for_review_with_one_not_the_actors_is_not_found():
+    job, actor = launched_job(objects=1)
+    other_job, _ = launched_job(objects=1)
+    mine, theirs = submitted_assignment(job), submitted_assignment(other_job)
+
+    with pytest.raises(NotFound):
+        assignments_access_for_review(
+            actor=actor, assignment_ids=[mine.assignment_id, theirs.assignment_id]
+        )
+    with pytest.raises(NotFound):
+        assignments_access_for_review(
+            actor=actor, assignment_ids=[mine.assignment_id], only=other_job.organization
+        )
+    with pytest.raises(NotFound):
+        assignments_access_for_review(actor=actor, assignment_ids=["A" * 30])
