@@ -129,11 +129,7 @@ def task_body(*, assignment: Assignment, worker: WorkerProfile, request) -> dict
                 "text": source if isinstance(source, str) else None,
             },
             "answer": assignment.answer,
-            "done_in_job": (
-                assignment.worker_done_in_job
-                if hasattr(assignment, "worker_done_in_job")
-                else worker_done_count(worker=worker, job=job)
-            ),
+            "done_in_job": worker_done_count(worker=worker, job=job),
         }
     ).data
 

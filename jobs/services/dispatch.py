@@ -5,17 +5,16 @@ Claim and submit are the hot path. The claim locks one open HIT, skipping HITs o
 claims hold (FOR UPDATE SKIP LOCKED over the partial index hit_open_by_job), inserts the
 assignment and moves the HIT's counters; the submit stores the answer and moves the
 counters. On PostgreSQL each is a single statement, so a single short transaction (see
-_claim_in_one_statement and _submit_in_one_statement); the queryset versions are the
-fallback, which also gives the exact reason when the statement changed nothing, and
-SQLite's path. No query on them counts rows or reads wide JSON. The unique (hit, worker)
-constraint is the last guard against a worker getting the same data object twice. Lock
-order as in jobs.services.jobs: HIT, assignment, job, then the worker's JobWorker row.
+_claim_in_one_statement and _submit_in_one_statement, and their SQL in
+jobs.services.statements); the queryset versions are the fallback, which also gives the
+exact reason when the statement changed nothing, and SQLite's path. No query on them
+counts rows or reads wide JSON. The unique (hit, worker) constraint is the last guard
+against a worker getting the same data object twice. Lock order as in jobs.services.jobs:
+HIT, assignment, job, then the worker's JobWorker row.
 """
 
 import time
-from contextlib import nullcontext
 from datetime import datetime, timedelta
-from functools import cache
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef
@@ -28,19 +27,19 @@ from jobs.models import (
     SUBMITTED_ASSIGNMENT_STATUSES,
     Assignment,
     AssignmentStatus,
-    DataObject,
     HITStatus,
     JobStatus,
     JobWorker,
     LabelingJob,
 )
+from jobs.services import statements
 from jobs.services.jobs import lock_options
 from jobs.tasktypes import task_type_get
 from jobs.tasktypes.base import AnswerInvalid
 from marketplace.celery import enqueue_on_commit
 from marketplace.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from marketplace.services import user_require_verified_email
-from workforce.eligibility import jobs_open_to_worker, jobs_open_to_worker_sql
+from workforce.eligibility import jobs_open_to_worker
 from workforce.models import WorkerProfile
 
 # A claim that finds every candidate HIT locked by other claims tries again; each of
@@ -119,8 +118,7 @@ def assignment_claim_next(
     """Give `worker` the next task: a new assignment on the oldest open HIT they have not
     done, in `job` (or the job with id `job_id`; one not open to the worker has no work)
     or else in the oldest job open to them. None when there is no work. The assignment
-    comes with its HIT, the HIT's job and data object loaded, and on PostgreSQL annotated
-    with `worker_done_in_job` (what jobs.selectors.worker_done_count would say).
+    comes with its HIT, the HIT's job and data object loaded.
 
     Each attempt is its own short transaction; call it outside an open transaction.
     """
@@ -163,133 +161,6 @@ def assignment_claim_next(
     return None
 
 
-# What the one-statement claim returns besides the assignment: the HIT and job whole, and
-# the data object's columns a task needs (its label columns stay unread).
-DATA_OBJECT_TASK_FIELDS = ("id", "job_id", "line_number", "data")
-
-
-def _columns(model, alias: str, fields=None) -> str:
-    names = fields or [field.attname for field in model._meta.concrete_fields]
-    return ", ".join(f"{alias}.{model._meta.get_field(name).column}" for name in names)
-
-
-def _attnames(model) -> list[str]:
-    return [field.attname for field in model._meta.concrete_fields]
-
-
-def _execute_prepared(sql: str, params: dict) -> tuple | None:
-    """Run one of dispatch's statements as a server-side prepared statement on Django's
-    connection and return its row (or None).
-
-    Planning the claim or submit statement costs PostgreSQL more than running it (about
-    1 ms against well under 1 ms), and Django's cursor sends every query as new text to be
-    planned again; a prepared statement is planned once per connection. A statement on
-    its own is its own transaction; inside a caller's transaction (tests) a savepoint
-    keeps an error from spoiling it.
-    """
-    with transaction.atomic() if connection.in_atomic_block else nullcontext():
-        connection.ensure_connection()
-        # Errors come out as Django's (an IntegrityError for the (hit, worker) guard).
-        with connection.wrap_database_errors, connection.connection.cursor() as cursor:
-            cursor.execute(sql, params, prepare=True)
-            return cursor.fetchone()
-
-
-def _from_row(model, attnames, values):
-    """A model instance from raw-cursor values, converted as a queryset would (JSON
-    columns arrive as text); fields not in `attnames` are deferred."""
-    converted = []
-    for name, value in zip(attnames, values, strict=True):
-        field = model._meta.get_field(name)
-        if value is not None and hasattr(field, "from_db_value"):
-            value = field.from_db_value(value, None, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, attnames, converted)
-
-
-@cache
-def _claim_sql(*, one_job: bool, with_job: bool) -> str:
-    """The claim as one PostgreSQL statement: pick the oldest open HIT the worker may take
-    and has not had (FOR NO KEY UPDATE SKIP LOCKED, as the queryset path), move its
-    counters and insert the assignment; return them with the HIT's data object and (unless
-    the caller has it) the HIT's job.
-
-    Why raw SQL: building and compiling the equivalent querysets (with the eligibility
-    Exists subqueries) cost about 10 ms of CPU per claim against well under 1 ms for this
-    statement, and one statement is one round trip that needs no BEGIN/COMMIT. The
-    filters must stay those of _claimable_hits plus jobs_open_to_worker; the verified-email
-    rule is a filter too, so a worker without one gets nothing here and the caller's
-    fallback raises the proper error.
-
-    The plan must not hinge on statistics, which lag behind a job's launch (thousands of
-    HITs at once) and a new site's first assignments: the eligible job ids are computed
-    once (ARRAY(...) is an InitPlan), and the "had it before" test stays a per-HIT probe
-    by hit_id (OFFSET 0 keeps it from being turned into a join; "+ 0" keeps the planner
-    from walking the worker's whole history through a worker index instead).
-    """
-    hit, assignment = HIT._meta.db_table, Assignment._meta.db_table
-    job, data_object = LabelingJob._meta.db_table, DataObject._meta.db_table
-    job_worker = JobWorker._meta.db_table
-    # Only table names and constants are formatted in; every value is a parameter.
-    return f"""
-        WITH picked AS (
-          -- Uses index: hit_open_by_job (job, id) WHERE status = 'Assignable', in order;
-          -- the NOT EXISTS probes assignment_once_per_worker (hit, worker).
-          SELECT open_hit.id FROM {hit} open_hit
-          WHERE open_hit.status = '{HITStatus.ASSIGNABLE}'
-            AND open_hit.expires_at > %(now)s
-            {"AND open_hit.job_id = %(job)s" if one_job else ""}
-            AND open_hit.job_id = ANY (ARRAY({jobs_open_to_worker_sql()}))
-            AND NOT EXISTS (
-              -- "+ 0": the probe goes by the HIT (a handful of rows), never by the worker.
-              SELECT 1 FROM {assignment} had
-              WHERE had.hit_id = open_hit.id AND had.worker_id + 0 = %(worker)s
-              OFFSET 0
-            )
-            AND EXISTS (
-              SELECT 1 FROM account_emailaddress address
-              WHERE address.user_id = %(user)s AND UPPER(address.email) = UPPER(%(email)s)
-                AND address.verified
-            )
-          ORDER BY open_hit.job_id, open_hit.id
-          LIMIT 1
-          FOR NO KEY UPDATE SKIP LOCKED
-        ),
-        taken AS (
-          UPDATE {hit} taken_hit
-          SET assignments_pending = taken_hit.assignments_pending + 1,
-              status = CASE
-                WHEN taken_hit.assignments_pending + 1 + taken_hit.assignments_completed
-                     >= taken_hit.max_assignments
-                THEN '{HITStatus.UNASSIGNABLE}' ELSE taken_hit.status END,
-              updated_at = %(now)s
-          FROM picked WHERE taken_hit.id = picked.id
-          RETURNING taken_hit.*
-        ),
-        created AS (
-          INSERT INTO {assignment}
-            (assignment_id, hit_id, worker_id, status, accepted_at, deadline,
-             requester_feedback, created_at, updated_at)
-          SELECT %(assignment_id)s, taken.id, %(worker)s, '{AssignmentStatus.ACCEPTED}',
-                 %(now)s, %(now)s + job.task_time_limit_seconds * INTERVAL '1 second',
-                 '', %(now)s, %(now)s
-          FROM taken JOIN {job} job ON job.id = taken.job_id
-          RETURNING id, deadline
-        )
-        SELECT created.id, created.deadline,
-               COALESCE((
-                 SELECT standing.submitted FROM {job_worker} standing
-                 WHERE standing.job_id = taken.job_id AND standing.worker_id = %(worker)s
-               ), 0),
-               {_columns(HIT, "taken")},
-               {_columns(DataObject, "data_object", DATA_OBJECT_TASK_FIELDS)}
-               {", " + _columns(LabelingJob, "job") if with_job else ""}
-        FROM created, taken
-        JOIN {job} job ON job.id = taken.job_id
-        JOIN {data_object} data_object ON data_object.id = taken.data_object_id
-    """  # noqa: S608
-
-
 def _claim_in_one_statement(
     *, worker: WorkerProfile, job_id: int | None, job: LabelingJob | None
 ) -> Assignment | None:
@@ -312,20 +183,13 @@ def _claim_in_one_statement(
         "assignment_id": assignment.assignment_id,
         "job": job_id,
     }
-    # A single statement is its own transaction; inside a caller's transaction (tests)
-    # a savepoint keeps a unique violation from spoiling it.
-    row = _execute_prepared(_claim_sql(one_job=job_id is not None, with_job=job is None), params)
+    row = statements.execute_prepared(
+        statements.claim_sql(one_job=job_id is not None, with_job=job is None), params
+    )
     if row is None:
         return None
-    assignment.pk, assignment.deadline, assignment.worker_done_in_job = row[0], row[1], row[2]
-    values = iter(row[3:])
-    hit = _from_row(HIT, _attnames(HIT), [next(values) for _ in _attnames(HIT)])
-    hit.data_object = _from_row(
-        DataObject, DATA_OBJECT_TASK_FIELDS, [next(values) for _ in DATA_OBJECT_TASK_FIELDS]
-    )
-    hit.job = job or _from_row(LabelingJob, _attnames(LabelingJob), list(values))
-    hit.data_object.job = hit.job
-    assignment.hit = hit
+    assignment.pk, assignment.deadline = row[0], row[1]
+    assignment.hit = statements.claimed_hit(row[2:], job=job)
     assignment._state.adding = False
     assignment._state.db = connection.alias
     return assignment
@@ -459,78 +323,6 @@ def assignment_submit(
     return assignment
 
 
-@cache
-def _submit_sql() -> str:
-    """The submit as one PostgreSQL statement, taking row locks in the services' order
-    (HIT, assignment, job, then the worker's JobWorker row): store the answer, move the
-    HIT's counters, lower the job's open_hits when the HIT closes, count the submit for
-    the worker. Returns no row (and changes nothing) unless the assignment is this
-    worker's, accepted, before its deadline, and the worker's email is verified.
-    """
-    hit, assignment = HIT._meta.db_table, Assignment._meta.db_table
-    job, job_worker = LabelingJob._meta.db_table, JobWorker._meta.db_table
-    open_statuses = ", ".join(f"'{status}'" for status in sorted(OPEN_HIT_STATUSES))
-    # Only table names and constants are formatted in; every value is a parameter.
-    return f"""
-        WITH locked_hit AS (
-          SELECT id, status AS status_before FROM {hit}
-          WHERE id = %(hit)s
-          FOR NO KEY UPDATE
-        ),
-        submitted AS (
-          UPDATE {assignment} mine
-          SET status = '{AssignmentStatus.SUBMITTED}', answer = %(answer)s,
-              submitted_at = %(now)s, active_seconds = %(active_seconds)s,
-              auto_approval_at = %(auto_approval_at)s, updated_at = %(now)s
-          FROM locked_hit
-          WHERE mine.id = %(assignment)s AND mine.hit_id = locked_hit.id
-            AND mine.worker_id = %(worker)s AND mine.status = '{AssignmentStatus.ACCEPTED}'
-            AND mine.deadline > %(now)s
-            AND EXISTS (
-              SELECT 1 FROM account_emailaddress address
-              WHERE address.user_id = %(user)s AND UPPER(address.email) = UPPER(%(email)s)
-                AND address.verified
-            )
-          RETURNING mine.hit_id
-        ),
-        moved AS (
-          UPDATE {hit} moved_hit
-          SET assignments_pending = moved_hit.assignments_pending - 1,
-              assignments_completed = moved_hit.assignments_completed + 1,
-              status = CASE
-                WHEN moved_hit.assignments_completed + 1 >= moved_hit.max_assignments
-                THEN '{HITStatus.REVIEWABLE}' ELSE moved_hit.status END,
-              updated_at = %(now)s
-          FROM submitted WHERE moved_hit.id = submitted.hit_id
-          RETURNING moved_hit.*
-        ),
-        closed AS (
-          -- The HIT left the open states: the job has one open HIT fewer.
-          UPDATE {job} closing_job
-          SET open_hits = closing_job.open_hits - 1, updated_at = %(now)s
-          FROM moved, locked_hit
-          WHERE closing_job.id = moved.job_id AND closing_job.open_hits > 0
-            AND locked_hit.status_before IN ({open_statuses})
-            AND moved.status NOT IN ({open_statuses})
-          RETURNING closing_job.status, closing_job.open_hits,
-                    closing_job.max_concurrent_tasks
-        ),
-        tallied AS (
-          INSERT INTO {job_worker} (job_id, worker_id, submitted, created_at, updated_at)
-          SELECT moved.job_id, %(worker)s, 1, %(now)s, %(now)s FROM moved
-          ON CONFLICT (job_id, worker_id) DO UPDATE
-          SET submitted = {job_worker}.submitted + 1, updated_at = EXCLUDED.updated_at
-          RETURNING submitted
-        )
-        SELECT locked_hit.status_before, closed.status, closed.open_hits,
-               closed.max_concurrent_tasks, tallied.submitted, {_columns(HIT, "moved")}
-        FROM moved
-        CROSS JOIN locked_hit
-        CROSS JOIN tallied
-        LEFT JOIN closed ON true
-    """  # noqa: S608
-
-
 def _submit_in_one_statement(
     *, worker: WorkerProfile, assignment: Assignment, answer, active_seconds: int | None
 ) -> Assignment | None:
@@ -550,11 +342,11 @@ def _submit_in_one_statement(
         "auto_approval_at": auto_approval_at,
         "now": now,
     }
-    row = _execute_prepared(_submit_sql(), params)
+    row = statements.execute_prepared(statements.submit_sql(), params)
     if row is None:
         return None
-    status_before, job_status, open_hits, max_concurrent_tasks, _tally, *hit_values = row
-    hit = _from_row(HIT, _attnames(HIT), hit_values)
+    job_status, open_hits, max_concurrent_tasks, *hit_values = row
+    hit = statements.from_row(HIT, statements.attnames(HIT), hit_values)
     hit.job = job
     assignment.status = AssignmentStatus.SUBMITTED
     assignment.answer = answer

@@ -152,7 +152,7 @@ def _drive(cycle, *, label: str, seconds: float, ready) -> dict:
     process has connected and run its first queries before any clock starts, then in a
     loop for the warm-up and the timed window."""
     outcome = _outcome(label)
-    window = _Window(outcome, seconds)
+    window = None
     try:
         _claim_seconds, submitted = cycle()
         if submitted is not None:
@@ -169,7 +169,8 @@ def _drive(cycle, *, label: str, seconds: float, ready) -> dict:
     except Exception as error:  # reported; the parent fails the run
         outcome["errors"].append(f"{type(error).__name__}: {error}")
         ready.abort()
-    window.close()
+    if window is not None:
+        window.close()
     return outcome
 
 
