@@ -5,6 +5,7 @@ statement, and turning its row back into model instances."""
 from contextlib import nullcontext
 from functools import cache
 
+import psycopg
 from django.db import connection, transaction
 
 from jobs.models import (
@@ -35,6 +36,11 @@ def attnames(model) -> list[str]:
     return [field.attname for field in model._meta.concrete_fields]
 
 
+# A server-binding cursor prepares a statement after this many runs unless told to at once
+# (execute_prepared does); no other code here runs one.
+PREPARE_ONLY_WHEN_ASKED = 1_000_000
+
+
 def execute_prepared(sql: str, params: dict) -> tuple | None:
     """Run one of dispatch's statements as a server-side prepared statement on Django's
     connection and return its row (or None).
@@ -47,8 +53,15 @@ def execute_prepared(sql: str, params: dict) -> tuple | None:
     """
     with transaction.atomic() if connection.in_atomic_block else nullcontext():
         connection.ensure_connection()
+        raw = connection.connection
+        # Django opens its connections with preparing switched off (prepare_threshold
+        # None, which psycopg lets override even prepare=True) and binds parameters on the
+        # client (ClientCursor, which never prepares). Its own queries stay so: they go
+        # through its ClientCursors, which ignore the threshold.
+        if raw.prepare_threshold is None:
+            raw.prepare_threshold = PREPARE_ONLY_WHEN_ASKED
         # Errors come out as Django's (an IntegrityError for the (hit, worker) guard).
-        with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+        with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
             cursor.execute(sql, params, prepare=True)
             return cursor.fetchone()
 

@@ -46,6 +46,28 @@ def dispatch_path(request, monkeypatch):
 # Claim.
 
 
+def test_postgresql_runs_the_claim_and_submit_as_prepared_statements(dispatch_path):
+    """Planning them costs more than running them: each is planned once per connection."""
+    from django.db import connection
+
+    if dispatch_path != "one statement":
+        pytest.skip("the queryset path runs Django's own queries")
+    job, _ = launched_job(objects=2, workers_per_object=1)
+    worker = workers(1)[0]
+
+    for _ in range(2):
+        assignment = assignment_claim_next(worker=worker, job=job)
+        assignment_submit(worker=worker, assignment=assignment, answer={"label": "cat"})
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements"
+        )
+        runs = {statement.split()[1]: count for statement, count in cursor.fetchall()}
+    # The claim's WITH begins "picked", the submit's "locked_hit": each prepared once, run twice.
+    assert runs == {"picked": 2, "locked_hit": 2}
+
+
 def test_claim_gives_the_oldest_open_hit_with_a_lease_of_the_task_time_limit():
     job, _ = launched_job(objects=2, workers_per_object=2, task_time_limit_seconds=120)
     worker = workers(1)[0]
