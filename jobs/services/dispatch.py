@@ -37,6 +37,7 @@ from jobs.services.jobs import lock_options
 from jobs.tasktypes import task_type_get
 from jobs.tasktypes.base import AnswerInvalid
 from marketplace.celery import enqueue_on_commit
+from marketplace.db import attnames, execute_prepared, from_row
 from marketplace.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from marketplace.services import user_require_verified_email
 from workforce.eligibility import jobs_open_to_worker
@@ -183,7 +184,7 @@ def _claim_in_one_statement(
         "assignment_id": assignment.assignment_id,
         "job": job_id,
     }
-    row = statements.execute_prepared(
+    row = execute_prepared(
         statements.claim_sql(one_job=job_id is not None, with_job=job is None), params
     )
     if row is None:
@@ -342,11 +343,11 @@ def _submit_in_one_statement(
         "auto_approval_at": auto_approval_at,
         "now": now,
     }
-    row = statements.execute_prepared(statements.submit_sql(), params)
+    row = execute_prepared(statements.submit_sql(), params)
     if row is None:
         return None
     job_status, open_hits, max_concurrent_tasks, *hit_values = row
-    hit = statements.from_row(HIT, statements.attnames(HIT), hit_values)
+    hit = from_row(HIT, attnames(HIT), hit_values)
     hit.job = job
     assignment.status = AssignmentStatus.SUBMITTED
     assignment.answer = answer

@@ -1,12 +1,8 @@
 """PostgreSQL's one-statement claim and submit, used by jobs.services.dispatch: the SQL
-text (built once from the models' tables and columns), running it as a prepared
-statement, and turning its row back into model instances."""
+text (built once from the models' tables and columns) and turning its row back into
+model instances (marketplace.db runs it as a prepared statement)."""
 
-from contextlib import nullcontext
 from functools import cache
-
-import psycopg
-from django.db import connection, transaction
 
 from jobs.models import (
     HIT,
@@ -18,64 +14,12 @@ from jobs.models import (
     JobWorker,
     LabelingJob,
 )
+from marketplace.db import attnames, columns, from_row
 from workforce.eligibility import jobs_open_to_worker_sql
 
 # What the one-statement claim returns besides the assignment: the HIT and job whole, and
 # the data object's columns a task needs (its label columns stay unread).
 DATA_OBJECT_TASK_FIELDS = ("id", "job_id", "line_number", "data")
-
-
-def columns(model, alias: str, fields=None) -> str:
-    """The model's columns (or those of `fields`), prefixed with `alias`, for a SELECT."""
-    names = fields or attnames(model)
-    return ", ".join(f"{alias}.{model._meta.get_field(name).column}" for name in names)
-
-
-def attnames(model) -> list[str]:
-    """The model's concrete fields' attribute names, in column order."""
-    return [field.attname for field in model._meta.concrete_fields]
-
-
-# A server-binding cursor prepares a statement after this many runs unless told to at once
-# (execute_prepared does); no other code here runs one.
-PREPARE_ONLY_WHEN_ASKED = 1_000_000
-
-
-def execute_prepared(sql: str, params: dict) -> tuple | None:
-    """Run one of dispatch's statements as a server-side prepared statement on Django's
-    connection and return its row (or None).
-
-    Planning the claim or submit statement costs PostgreSQL more than running it (about
-    1 ms against well under 1 ms), and Django's cursor sends every query as new text to be
-    planned again; a prepared statement is planned once per connection. A statement on
-    its own is its own transaction; inside a caller's transaction (tests) a savepoint
-    keeps an error from spoiling it.
-    """
-    with transaction.atomic() if connection.in_atomic_block else nullcontext():
-        connection.ensure_connection()
-        raw = connection.connection
-        # Django opens its connections with preparing switched off (prepare_threshold
-        # None, which psycopg lets override even prepare=True) and binds parameters on the
-        # client (ClientCursor, which never prepares). Its own queries stay so: they go
-        # through its ClientCursors, which ignore the threshold.
-        if raw.prepare_threshold is None:
-            raw.prepare_threshold = PREPARE_ONLY_WHEN_ASKED
-        # Errors come out as Django's (an IntegrityError for the (hit, worker) guard).
-        with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
-            cursor.execute(sql, params, prepare=True)
-            return cursor.fetchone()
-
-
-def from_row(model, names, values):
-    """A model instance from raw-cursor values, converted as a queryset would (JSON
-    columns arrive as text); fields not in `names` are deferred."""
-    converted = []
-    for name, value in zip(names, values, strict=True):
-        field = model._meta.get_field(name)
-        if value is not None and hasattr(field, "from_db_value"):
-            value = field.from_db_value(value, None, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, names, converted)
 
 
 @cache

@@ -92,10 +92,9 @@ def gunicorn_server(*, environment: dict[str, str], processes: int, threads: int
         f"127.0.0.1:{port}",
         "--workers",
         str(processes),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        str(threads),
+        # One thread: gunicorn's sync worker (one request at a time, the connection closed
+        # after it); more: gthread, which keeps connections open between requests.
+        *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
         "--backlog",
         "2048",
         # Clients keep their connection while all of them warm up (as behind a proxy that

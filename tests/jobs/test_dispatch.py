@@ -60,9 +60,7 @@ def test_postgresql_runs_the_claim_and_submit_as_prepared_statements(dispatch_pa
         assignment_submit(worker=worker, assignment=assignment, answer={"label": "cat"})
 
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements"
-        )
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
         runs = {statement.split()[1]: count for statement, count in cursor.fetchall()}
     # The claim's WITH begins "picked", the submit's "locked_hit": each prepared once, run twice.
     assert runs == {"picked": 2, "locked_hit": 2}
