@@ -4,6 +4,7 @@ NotFound."""
 
 import re
 
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -19,6 +20,8 @@ from jobs.models import (
     JobWorker,
     LabelingJob,
 )
+from jobs.services import statements
+from marketplace.db import execute_prepared
 from marketplace.exceptions import InvalidInput, NotFound
 from marketplace.models import Membership, Organization, User
 from workforce.eligibility import jobs_open_to_worker
@@ -141,11 +144,23 @@ def assignment_access_for_worker(
 ) -> Assignment:
     """One of the worker's own assignments, with its HIT and job (and, unless `with_data`
     is False, its data object); another worker's is NotFound."""
+    lookup = _entity_filter(assignment_id, field="assignment_id")
+    if connection.vendor == "postgresql":
+        # A prepared statement: building this queryset costs more CPU than the submit.
+        by_public_id = "assignment_id" in lookup
+        row = execute_prepared(
+            statements.worker_assignment_sql(by_public_id=by_public_id, with_data=with_data),
+            {"worker": worker.pk, "id": next(iter(lookup.values()))},
+            savepoint=False,
+        )
+        if row is None:
+            raise NotFound()
+        return statements.worker_assignment(row, with_data=with_data)
     assignments = Assignment.objects.filter(worker=worker).select_related("hit", "hit__job")
     if with_data:
         assignments = assignments.select_related("hit__data_object")
     try:
-        return assignments.get(**_entity_filter(assignment_id, field="assignment_id"))
+        return assignments.get(**lookup)
     except Assignment.DoesNotExist:
         raise NotFound() from None
 

@@ -25,7 +25,7 @@ from jobs.services.dispatch import (
 )
 from marketplace.api.pagination import CursorPagination, paginated_response
 from marketplace.api.permissions import SessionOnly
-from marketplace.api.serializers import StrictInputSerializer, error_responses
+from marketplace.api.serializers import OutputSerializer, StrictInputSerializer, error_responses
 from marketplace.exceptions import PermissionDenied
 from workforce.models import WorkerProfile
 
@@ -48,7 +48,7 @@ UNSHOWN_COLUMNS = (
 # Output.
 
 
-class WorkJobSerializer(serializers.Serializer):
+class WorkJobSerializer(OutputSerializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     description = serializers.CharField()
@@ -60,7 +60,7 @@ class WorkJobSerializer(serializers.Serializer):
     requester = serializers.CharField(source="organization.name")
 
 
-class TaskJobSerializer(serializers.Serializer):
+class TaskJobSerializer(OutputSerializer):
     """What a worker sees of the job: what the task needs, nothing more."""
 
     id = serializers.IntegerField()
@@ -74,7 +74,7 @@ class TaskJobSerializer(serializers.Serializer):
     currency = serializers.CharField()
 
 
-class TaskDataSerializer(serializers.Serializer):
+class TaskDataSerializer(OutputSerializer):
     source_url = serializers.CharField(
         allow_null=True,
         help_text="Where the browser loads the object from (a short-lived signed URL for "
@@ -83,7 +83,7 @@ class TaskDataSerializer(serializers.Serializer):
     text = serializers.CharField(allow_null=True, help_text="The object's text, or null.")
 
 
-class TaskSerializer(serializers.Serializer):
+class TaskSerializer(OutputSerializer):
     """One of the worker's own assignments with what is needed to work on it."""
 
     assignment_id = serializers.CharField()
@@ -98,7 +98,7 @@ class TaskSerializer(serializers.Serializer):
     done_in_job = serializers.IntegerField(help_text="Tasks of this job you have submitted.")
 
 
-class WorkAssignmentSerializer(serializers.Serializer):
+class WorkAssignmentSerializer(OutputSerializer):
     """One of the worker's own assignments, in Mechanical Turk's shape."""
 
     AssignmentId = serializers.CharField(source="assignment_id")
@@ -129,7 +129,11 @@ def task_body(*, assignment: Assignment, worker: WorkerProfile, request) -> dict
                 "text": source if isinstance(source, str) else None,
             },
             "answer": assignment.answer,
-            "done_in_job": worker_done_count(worker=worker, job=job),
+            "done_in_job": (
+                assignment.done_in_job
+                if hasattr(assignment, "done_in_job")
+                else worker_done_count(worker=worker, job=job)
+            ),
         }
     ).data
 

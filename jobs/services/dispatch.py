@@ -190,7 +190,9 @@ def _claim_in_one_statement(
     if row is None:
         return None
     assignment.pk, assignment.deadline = row[0], row[1]
-    assignment.hit = statements.claimed_hit(row[2:], job=job)
+    # Read by the API's task body, which would otherwise query it.
+    assignment.done_in_job = row[2] or 0
+    assignment.hit = statements.claimed_hit(row[3:], job=job)
     assignment._state.adding = False
     assignment._state.db = connection.alias
     return assignment

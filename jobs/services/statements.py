@@ -26,8 +26,9 @@ DATA_OBJECT_TASK_FIELDS = ("id", "job_id", "line_number", "data")
 def claim_sql(*, one_job: bool, with_job: bool) -> str:
     """The claim as one PostgreSQL statement: pick the oldest open HIT the worker may take
     and has not had (FOR NO KEY UPDATE SKIP LOCKED, as the queryset path), move its
-    counters and insert the assignment; return them with the HIT's data object and (unless
-    the caller has it) the HIT's job.
+    counters and insert the assignment; return them with the worker's count of submits in
+    the job (the task body shows it), the HIT's data object and (unless the caller has it)
+    the HIT's job.
 
     Why raw SQL: building and compiling the equivalent querysets (with the eligibility
     Exists subqueries) cost about 10 ms of CPU per claim against well under 1 ms for this
@@ -44,6 +45,7 @@ def claim_sql(*, one_job: bool, with_job: bool) -> str:
     """
     hit, assignment = HIT._meta.db_table, Assignment._meta.db_table
     job, data_object = LabelingJob._meta.db_table, DataObject._meta.db_table
+    job_worker = JobWorker._meta.db_table
     # Only table names and constants are formatted in; every value is a parameter.
     return f"""
         WITH picked AS (
@@ -90,7 +92,10 @@ def claim_sql(*, one_job: bool, with_job: bool) -> str:
           FROM taken JOIN {job} job ON job.id = taken.job_id
           RETURNING id, deadline
         )
-        SELECT created.id, created.deadline, {columns(HIT, "taken")},
+        SELECT created.id, created.deadline,
+               (SELECT tally.submitted FROM {job_worker} tally
+                WHERE tally.job_id = taken.job_id AND tally.worker_id = %(worker)s),
+               {columns(HIT, "taken")},
                {columns(DataObject, "data_object", DATA_OBJECT_TASK_FIELDS)}
                {", " + columns(LabelingJob, "job") if with_job else ""}
         FROM created, taken
@@ -100,8 +105,9 @@ def claim_sql(*, one_job: bool, with_job: bool) -> str:
 
 
 def claimed_hit(values, *, job: LabelingJob | None) -> HIT:
-    """The HIT from a claim row's values after the assignment's id and deadline, with its
-    data object (the task's columns only) and its job (`job`, or the one in the row)."""
+    """The HIT from a claim row's values after the assignment's id, deadline and done
+    count, with its data object (the task's columns only) and its job (`job`, or the one
+    in the row)."""
     values = iter(values)
     hit = from_row(HIT, attnames(HIT), [next(values) for _ in attnames(HIT)])
     hit.data_object = from_row(
@@ -179,3 +185,44 @@ def submit_sql() -> str:
                {columns(HIT, "moved")}
         FROM moved LEFT JOIN closed ON true
     """  # noqa: S608
+
+
+@cache
+def worker_assignment_sql(*, by_public_id: bool, with_data: bool) -> str:
+    """One of a worker's own assignments by its public id or row id, with its HIT, job and
+    (with `with_data`) the data object's task columns: selectors'
+    assignment_access_for_worker, run on every submit."""
+    hit, assignment = HIT._meta.db_table, Assignment._meta.db_table
+    job, data_object = LabelingJob._meta.db_table, DataObject._meta.db_table
+    data_columns = columns(DataObject, "data_object", DATA_OBJECT_TASK_FIELDS)
+    data_join = f"JOIN {data_object} data_object ON data_object.id = hit.data_object_id"
+    # Only table names and constants are formatted in; every value is a parameter.
+    return f"""
+        SELECT {columns(Assignment, "mine")}, {columns(HIT, "hit")},
+               {columns(LabelingJob, "job")} {", " + data_columns if with_data else ""}
+        FROM {assignment} mine
+        JOIN {hit} hit ON hit.id = mine.hit_id
+        JOIN {job} job ON job.id = hit.job_id
+        {data_join if with_data else ""}
+        WHERE mine.worker_id = %(worker)s
+          AND mine.{"assignment_id" if by_public_id else "id"} = %(id)s
+    """  # noqa: S608
+
+
+def worker_assignment(values, *, with_data: bool) -> Assignment:
+    """The assignment (with HIT, job and maybe data object) from worker_assignment_sql's row."""
+    values = iter(values)
+    assignment = from_row(Assignment, attnames(Assignment), _take(values, Assignment))
+    hit = from_row(HIT, attnames(HIT), _take(values, HIT))
+    hit.job = from_row(LabelingJob, attnames(LabelingJob), _take(values, LabelingJob))
+    if with_data:
+        hit.data_object = from_row(
+            DataObject, DATA_OBJECT_TASK_FIELDS, [next(values) for _ in DATA_OBJECT_TASK_FIELDS]
+        )
+        hit.data_object.job = hit.job
+    assignment.hit = hit
+    return assignment
+
+
+def _take(values, model) -> list:
+    return [next(values) for _ in attnames(model)]

@@ -1,5 +1,7 @@
 """Serializer building blocks shared by every endpoint, and the error shape for the schema."""
 
+import copy
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
@@ -26,6 +28,18 @@ class StrictInputSerializer(serializers.Serializer):
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
         return super().to_internal_value(data)
+
+
+class OutputSerializer(serializers.Serializer):
+    """A serializer that only renders (never validates input), for hot responses.
+
+    DRF deep-copies a serializer's declared fields for every instance it makes: each field
+    is built again from its arguments, about half of rendering a small object. Rendering
+    changes no field, so shallow copies serve as well (each still bound to its own parent).
+    """
+
+    def get_fields(self):
+        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
 
 
 @extend_schema_field(

@@ -169,6 +169,22 @@ def test_next_claims_a_task_showing_only_what_it_needs(world, client, worker):
     assert response.json()["status"] == "Accepted"
 
 
+def test_next_shows_how_many_of_the_jobs_tasks_i_have_done(world, client, worker):
+    job = running_job(world.organization, objects=4)
+    other = running_job(world.organization, objects=2)
+    for _ in range(2):
+        submitted_assignment(job, worker=worker)
+    submitted_assignment(other, worker=worker)
+
+    response = client.post("/api/v1/work/next/", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 201
+    assert response.json()["done_in_job"] == 2
+    claimed = Assignment.objects.get(assignment_id=response.json()["assignment_id"])
+    detail = client.get(f"/api/v1/work/assignments/{claimed.assignment_id}/")
+    assert detail.json() == response.json()
+
+
 def test_next_in_a_given_job(world, client, worker):
     running_job(world.organization)
     wanted = running_job(world.organization)

@@ -19,7 +19,7 @@ from jobs.services.review import assignment_reject
 from marketplace.exceptions import InvalidInput, NotFound
 from tests.jobs.api_support import submitted_assignment
 from tests.jobs.factories import LabelingJobFactory, PrivateWorkforceFactory
-from tests.jobs.lifecycle import launched_job, requester_of, workers
+from tests.jobs.lifecycle import fresh, launched_job, requester_of, workers
 from tests.marketplace.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -110,9 +110,43 @@ def test_a_worker_reaches_only_their_own_assignments():
     assert list(worker_assignment_list(worker=worker)) == [second, first]
     assert assignment_access_for_worker(worker=worker, assignment_id=first.assignment_id) == first
     assert assignment_access_for_worker(worker=worker, assignment_id=first.pk) == first
-    for assignment_id in (theirs.assignment_id, theirs.pk, "x", None):
+    for assignment_id in (theirs.assignment_id, theirs.pk, "x", None, 2**70, -1):
         with pytest.raises(NotFound):
             assignment_access_for_worker(worker=worker, assignment_id=assignment_id)
+
+
+def columns_of(instance) -> dict:
+    return {
+        field.attname: getattr(instance, field.attname)
+        for field in type(instance)._meta.concrete_fields
+    }
+
+
+@pytest.mark.parametrize("with_data", [True, False])
+def test_a_workers_assignment_comes_whole_with_its_hit_and_job_in_one_query(
+    with_data, django_assert_num_queries
+):
+    job, _ = launched_job(objects=1, workers_per_object=1)
+    worker = workers(1)[0]
+    claimed = assignment_claim_next(worker=worker, job=job)
+    assignment_submit(worker=worker, assignment=claimed, answer={"label": "dog"})
+    stored = fresh(claimed)
+
+    with django_assert_num_queries(1):
+        found = assignment_access_for_worker(
+            worker=worker, assignment_id=claimed.assignment_id, with_data=with_data
+        )
+        values, hit_values = columns_of(found), columns_of(found.hit)
+        labels = found.hit.job.labels
+        if with_data:
+            data = found.hit.data_object.data
+
+    assert values == columns_of(stored)
+    assert values["answer"] == {"label": "dog"}
+    assert hit_values == columns_of(stored.hit)
+    assert labels == stored.hit.job.labels == ["cat", "dog", "bird"]
+    if with_data:
+        assert data == stored.hit.data_object.data
 
 
 def test_a_worker_reaches_hits_only_of_jobs_open_to_them():
