@@ -30,22 +30,27 @@ class SharedClientRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = SharedClientRedisCacheClient
 
-    def window_count(self, key: str, timeout: int) -> int:
-        """Add one to the counter `key` (created at 0 to live `timeout` seconds if it does
-        not exist) and return it: one round trip, atomic."""
-        key = self.make_and_validate_key(key)
-        pipeline = self._cache.get_client(key, write=True).pipeline(transaction=False)
-        pipeline.set(key, 0, ex=timeout, nx=True)
-        pipeline.incr(key)
-        return pipeline.execute()[1]
+    def window_counts(self, counters: list[tuple[str, int]]) -> list[int]:
+        """Add one to each counter (key, timeout), created at 0 to live `timeout` seconds if
+        it does not exist, and return their new values: one round trip, each atomic."""
+        keys = [self.make_and_validate_key(key) for key, _ in counters]
+        pipeline = self._cache.get_client(keys[0], write=True).pipeline(transaction=False)
+        for key, (_, timeout) in zip(keys, counters, strict=True):
+            pipeline.set(key, 0, ex=timeout, nx=True)
+            pipeline.incr(key)
+        return pipeline.execute()[1::2]
 
 
-def cache_count(cache, key: str, timeout: int) -> int:
-    """`window_count` on any cache backend (or the `cache` proxy): one round trip on ours,
-    add then incr on others."""
-    window_count = getattr(cache, "window_count", None)
-    if window_count is not None:
-        return window_count(key, timeout)
+def cache_counts(cache, counters: list[tuple[str, int]]) -> list[int]:
+    """`window_counts` on any cache backend (or the `cache` proxy): one round trip on ours,
+    add then incr per counter on others."""
+    window_counts = getattr(cache, "window_counts", None)
+    if window_counts is not None:
+        return window_counts(counters)
+    return [_add_and_incr(cache, key, timeout) for key, timeout in counters]
+
+
+def _add_and_incr(cache, key: str, timeout: int) -> int:
     cache.add(key, 0, timeout)
     try:
         return cache.incr(key)

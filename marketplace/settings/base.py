@@ -218,10 +218,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "marketplace.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_CLASSES": [
-        "marketplace.api.throttling.UserThrottle",
-        "marketplace.api.throttling.IPThrottle",
-    ],
+    "DEFAULT_THROTTLE_CLASSES": ["marketplace.api.throttling.UserAndAddressThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": env("THROTTLE_USER_RATE", default="1200/min"),
         "ip": env("THROTTLE_IP_RATE", default="600/min"),
