@@ -553,8 +553,13 @@ def main() -> int:
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     parser.add_argument("--seconds", type=float, default=SECONDS, help="per run")
     parser.add_argument("--objects", type=int, default=OBJECTS, help="per job")
-    parser.add_argument("--http-processes", type=int, default=4, help="gunicorn workers")
-    parser.add_argument("--http-threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument("--http-processes", type=int, default=6, help="gunicorn workers")
+    parser.add_argument(
+        "--http-threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker (1: the sync worker; more: gthread)",
+    )
     arguments = parser.parse_args()
 
     base_url = os.environ.get(
@@ -670,7 +675,12 @@ def main() -> int:
         print(line)
     print(
         f"Processes: one per client (fork); gunicorn --workers {arguments.http_processes} "
-        f"--threads {arguments.http_threads} (gthread); {os.cpu_count()} CPUs; "
+        + (
+            f"--threads {arguments.http_threads} (gthread); "
+            if arguments.http_threads > 1
+            else "(sync); "
+        )
+        + f"{os.cpu_count()} CPUs; "
         f"total {time.monotonic() - started:.0f} s."
     )
     if failures:
