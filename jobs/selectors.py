@@ -24,7 +24,7 @@ from jobs.services import statements
 from marketplace.db import execute_prepared
 from marketplace.exceptions import InvalidInput, NotFound
 from marketplace.models import Membership, Organization, User
-from workforce.eligibility import jobs_open_to_worker
+from workforce.eligibility import Action, jobs_open_to_worker
 from workforce.models import WorkerProfile
 
 
@@ -243,7 +243,7 @@ def work_job_list(*, worker: WorkerProfile) -> QuerySet[LabelingJob]:
         .values("count")
     )
     return (
-        jobs_open_to_worker(worker=worker)
+        jobs_open_to_worker(worker=worker, action=Action.DISCOVER)
         .select_related("organization")
         .only(*WORK_JOB_COLUMNS)
         .annotate(hits_available=Coalesce(Subquery(available), 0))

@@ -1,15 +1,24 @@
 """The one place that decides whether a worker may work on a job.
 
-Discovery, preview, accept and dispatch all call it. The workforces issue adds
-qualifications and vendor workforces here.
+Discovery, preview, accept and dispatch all call it, naming the action: a job's
+qualification requirements guard some actions and not others (Mechanical Turk's
+ActionsGuarded), so a worker may discover a job they may not yet accept.
 """
 
+from enum import IntEnum
 from functools import cache
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from jobs.models import JobStatus, LabelingJob
 from workforce.models import (
+    ActionsGuarded,
+    Comparator,
+    Qualification,
+    QualificationRequirement,
+    QualificationRequirementValue,
+    QualificationStatus,
     WorkerBlock,
     WorkerProfile,
     Workforce,
@@ -18,18 +27,101 @@ from workforce.models import (
 )
 
 
+class Action(IntEnum):
+    """What the worker wants to do with a job, least to most restricted."""
+
+    DISCOVER = 1
+    PREVIEW = 2
+    ACCEPT = 3
+
+
+# The least restricted action each ActionsGuarded value guards (it guards all above too).
+GUARDED_FROM = {
+    ActionsGuarded.DISCOVER_PREVIEW_AND_ACCEPT: Action.DISCOVER,
+    ActionsGuarded.PREVIEW_AND_ACCEPT: Action.PREVIEW,
+    ActionsGuarded.ACCEPT: Action.ACCEPT,
+}
+
+# How each integer comparator compares the worker's value (left) with the required one.
+ORDERING = {
+    Comparator.LESS_THAN: "<",
+    Comparator.LESS_THAN_OR_EQUAL_TO: "<=",
+    Comparator.GREATER_THAN: ">",
+    Comparator.GREATER_THAN_OR_EQUAL_TO: ">=",
+}
+
+
+@cache
+def unmet_requirement_sql(action: Action, *, job: str, worker: str) -> str:
+    """SQL that is true when the job whose id is the SQL expression `job` has a
+    qualification requirement guarding `action` that the worker (the placeholder
+    `worker`) does not meet.
+
+    Mechanical Turk's rules: every comparator but DoesNotExist needs a granted (not
+    revoked) qualification; EqualTo / In match any listed value (a locale matches on its
+    country, and on its subdivision when the requirement names one); NotEqualTo / NotIn
+    match none of them; the ordering comparators compare integer values.
+    """
+    requirement = QualificationRequirement._meta.db_table
+    value, held = QualificationRequirementValue._meta.db_table, Qualification._meta.db_table
+    guards = ", ".join(
+        f"'{guard}'" for guard, guarded_from in GUARDED_FROM.items() if guarded_from <= action
+    )
+    matches = f"""EXISTS (
+          SELECT 1 FROM {value} listed WHERE listed.requirement_id = requirement.id AND (
+            listed.integer_value = held.integer_value
+            OR (listed.country <> '' AND listed.country = held.locale_country
+                AND (listed.subdivision = '' OR listed.subdivision = held.locale_subdivision))
+          ))"""  # noqa: S608
+    ordering = "\n".join(
+        f"""WHEN '{comparator}' THEN EXISTS (
+              SELECT 1 FROM {value} listed WHERE listed.requirement_id = requirement.id
+                AND held.integer_value {operator} listed.integer_value)"""  # noqa: S608
+        for comparator, operator in ORDERING.items()
+    )
+    # Only table names, constants and the caller's SQL names are formatted in.
+    return f"""EXISTS (
+        SELECT 1 FROM {requirement} requirement
+        LEFT JOIN {held} held
+          ON held.qualification_type_id = requirement.qualification_type_id
+          AND held.worker_id = {worker} AND held.status = '{QualificationStatus.GRANTED}'
+        WHERE requirement.job_id = {job} AND requirement.actions_guarded IN ({guards})
+          AND NOT (CASE requirement.comparator
+            WHEN '{Comparator.EXISTS}' THEN held.id IS NOT NULL
+            WHEN '{Comparator.DOES_NOT_EXIST}' THEN held.id IS NULL
+            WHEN '{Comparator.EQUAL_TO}' THEN {matches}
+            WHEN '{Comparator.IN}' THEN {matches}
+            WHEN '{Comparator.NOT_EQUAL_TO}' THEN held.id IS NOT NULL AND NOT {matches}
+            WHEN '{Comparator.NOT_IN}' THEN held.id IS NOT NULL AND NOT {matches}
+            {ordering}
+            ELSE FALSE END)
+      )"""  # noqa: S608
+
+
 def worker_is_active(*, worker: WorkerProfile) -> bool:
     """An active user with a verified email: the precondition for any work."""
     return worker.user.is_active and worker.user.has_verified_email
 
 
-def jobs_open_to_worker(*, worker: WorkerProfile) -> QuerySet[LabelingJob]:
-    """Running jobs whose workforce includes `worker` and whose requester has not blocked
-    them. Callers check `worker_is_active` once per request."""
+def jobs_open_to_worker(
+    *, worker: WorkerProfile, action: Action = Action.ACCEPT
+) -> QuerySet[LabelingJob]:
+    """Running jobs whose workforce includes `worker`, whose requester has not blocked
+    them, and whose qualification requirements guarding `action` they meet. Callers
+    check `worker_is_active` once per request."""
     member = WorkforceMember.objects.filter(workforce=OuterRef("workforce"), worker=worker)
     blocked = WorkerBlock.objects.filter(organization=OuterRef("organization"), worker=worker)
-    return LabelingJob.objects.filter(status=JobStatus.RUNNING).filter(
-        (Q(workforce__kind=WorkforceKind.PUBLIC) | Exists(member)) & ~Exists(blocked)
+    job = LabelingJob._meta.db_table
+    # A self-contained subquery (its own alias), so the queryset nests in others safely.
+    unmet = RawSQL(  # noqa: S611 - table names and constants only; values are parameters
+        f"SELECT unmet_job.id FROM {job} unmet_job WHERE unmet_job.status = %s AND "  # noqa: S608
+        + unmet_requirement_sql(action, job="unmet_job.id", worker="%s"),
+        [JobStatus.RUNNING, worker.pk],
+    )
+    return (
+        LabelingJob.objects.filter(status=JobStatus.RUNNING)
+        .filter((Q(workforce__kind=WorkforceKind.PUBLIC) | Exists(member)) & ~Exists(blocked))
+        .exclude(pk__in=unmet)
     )
 
 
@@ -62,12 +154,15 @@ def jobs_open_to_worker_sql() -> str:
             WHERE blocked.organization_id = open_job.organization_id
               AND blocked.worker_id = %(worker)s
           )
+          AND NOT {unmet_requirement_sql(Action.ACCEPT, job="open_job.id", worker="%(worker)s")}
     """  # noqa: S608
 
 
-def worker_is_eligible(*, worker: WorkerProfile, job: LabelingJob) -> bool:
-    """Whether `worker` may take work from `job` now."""
+def worker_is_eligible(
+    *, worker: WorkerProfile, job: LabelingJob, action: Action = Action.ACCEPT
+) -> bool:
+    """Whether `worker` may do `action` with `job` now."""
     return (
         worker_is_active(worker=worker)
-        and jobs_open_to_worker(worker=worker).filter(pk=job.pk).exists()
+        and jobs_open_to_worker(worker=worker, action=action).filter(pk=job.pk).exists()
     )

@@ -1,4 +1,4 @@
-"""Worker profiles; the workforces issue adds teams, qualifications and blocks."""
+"""Workers, workforces, blocks, and qualifications (types, grants, job requirements)."""
 
 import secrets
 import string
@@ -139,3 +139,215 @@ class WorkerBlock(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.worker} blocked by {self.organization}"
+
+
+# Qualifications, with Mechanical Turk's semantics (reference/mturk-api.md, section 8).
+
+QUALIFICATION_TYPE_ID_REGEX = r"^[A-Z0-9]{20,30}$"
+MAX_REQUIREMENTS_PER_JOB = 10
+MAX_INTEGER_VALUES = 15
+MAX_LOCALE_VALUES = 30
+
+
+class QualificationTypeStatus(models.TextChoices):
+    ACTIVE = "Active", "Active"
+    INACTIVE = "Inactive", "Inactive"
+
+
+class SystemQualification(models.TextChoices):
+    """Qualifications the platform computes and keeps current, with Mechanical Turk's ids."""
+
+    PERCENT_ASSIGNMENTS_APPROVED = "000000000000000000L0", "Worker_PercentAssignmentsApproved"
+    NUMBER_HITS_APPROVED = "00000000000000000040", "Worker_NumberHITsApproved"
+    LOCALE = "00000000000000000071", "Worker_Locale"
+    ADULT = "00000000000000000060", "Worker_Adult"
+
+
+def new_qualification_type_id() -> str:
+    from jobs.models import new_entity_id
+
+    return new_entity_id()
+
+
+class QualificationType(BaseModel):
+    """A qualification a requester organization (or, with no owner, the platform) grants
+    to workers and requires on jobs."""
+
+    type_id = models.CharField(
+        max_length=30, unique=True, default=new_qualification_type_id, editable=False
+    )
+    owner = models.ForeignKey(
+        "marketplace.Organization",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="qualification_types",
+        help_text="Empty for the platform's system qualifications.",
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(max_length=2000)
+    keywords = models.CharField(max_length=1000, blank=True)
+    status = models.CharField(
+        max_length=10,
+        choices=QualificationTypeStatus.choices,
+        default=QualificationTypeStatus.ACTIVE,
+    )
+    retry_delay_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Empty: one attempt only."
+    )
+    auto_granted = models.BooleanField(default=False)
+    auto_granted_value = models.IntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "name"], name="qualification_type_name_unique_per_owner"
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(owner__isnull=True),
+                name="system_qualification_name_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(type_id__regex=QUALIFICATION_TYPE_ID_REGEX),
+                name="qualification_type_id_shape",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=QualificationTypeStatus.values),
+                name="qualification_type_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_system(self) -> bool:
+        return self.owner_id is None
+
+
+class QualificationStatus(models.TextChoices):
+    GRANTED = "Granted", "Granted"
+    REVOKED = "Revoked", "Revoked"
+
+
+class Qualification(BaseModel):
+    """A worker's qualification of one type: an integer value, or a locale for
+    Worker_Locale. Revoking keeps the row (with the reason the worker sees)."""
+
+    qualification_type = models.ForeignKey(
+        QualificationType, on_delete=models.CASCADE, related_name="grants"
+    )
+    worker = models.ForeignKey(
+        WorkerProfile, on_delete=models.CASCADE, related_name="qualifications"
+    )
+    integer_value = models.IntegerField(null=True, blank=True)
+    locale_country = models.CharField(max_length=2, blank=True)
+    locale_subdivision = models.CharField(max_length=3, blank=True)
+    status = models.CharField(
+        max_length=10, choices=QualificationStatus.choices, default=QualificationStatus.GRANTED
+    )
+    granted_at = models.DateTimeField()
+    revoke_reason = models.CharField(max_length=1024, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["worker", "qualification_type"], name="qualification_once_per_worker"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=QualificationStatus.values),
+                name="qualification_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(locale_country="") | Q(locale_country__regex=COUNTRY_REGEX),
+                name="qualification_locale_iso3166",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.qualification_type} of {self.worker}"
+
+
+class Comparator(models.TextChoices):
+    LESS_THAN = "LessThan"
+    LESS_THAN_OR_EQUAL_TO = "LessThanOrEqualTo"
+    GREATER_THAN = "GreaterThan"
+    GREATER_THAN_OR_EQUAL_TO = "GreaterThanOrEqualTo"
+    EQUAL_TO = "EqualTo"
+    NOT_EQUAL_TO = "NotEqualTo"
+    EXISTS = "Exists"
+    DOES_NOT_EXIST = "DoesNotExist"
+    IN = "In"
+    NOT_IN = "NotIn"
+
+
+class ActionsGuarded(models.TextChoices):
+    """What an unmet requirement keeps the worker from; Discover < Preview < Accept."""
+
+    ACCEPT = "Accept"
+    PREVIEW_AND_ACCEPT = "PreviewAndAccept"
+    DISCOVER_PREVIEW_AND_ACCEPT = "DiscoverPreviewAndAccept"
+
+
+class QualificationRequirement(BaseModel):
+    """One of a job's (at most ten) qualification requirements. Its values are rows of
+    QualificationRequirementValue: one for the ordering comparators and EqualTo /
+    NotEqualTo, up to 15 integers or 30 locales for In / NotIn, none for Exists /
+    DoesNotExist."""
+
+    job = models.ForeignKey(
+        "jobs.LabelingJob", on_delete=models.CASCADE, related_name="qualification_requirements"
+    )
+    qualification_type = models.ForeignKey(
+        QualificationType, on_delete=models.PROTECT, related_name="requirements"
+    )
+    comparator = models.CharField(max_length=20, choices=Comparator.choices)
+    actions_guarded = models.CharField(
+        max_length=30, choices=ActionsGuarded.choices, default=ActionsGuarded.ACCEPT
+    )
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "position"], name="requirement_position_once"),
+            models.CheckConstraint(
+                condition=Q(comparator__in=Comparator.values), name="requirement_comparator_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(actions_guarded__in=ActionsGuarded.values),
+                name="requirement_actions_guarded_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(position__lt=MAX_REQUIREMENTS_PER_JOB),
+                name="requirement_at_most_ten_per_job",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.qualification_type} {self.comparator}"
+
+
+class QualificationRequirementValue(models.Model):
+    requirement = models.ForeignKey(
+        QualificationRequirement, on_delete=models.CASCADE, related_name="values"
+    )
+    integer_value = models.IntegerField(null=True, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    subdivision = models.CharField(max_length=3, blank=True)
+
+    class Meta:
+        constraints = [
+            # An integer, or a locale: never both, never neither.
+            models.CheckConstraint(
+                condition=(Q(integer_value__isnull=False) & Q(country=""))
+                | (Q(integer_value__isnull=True) & Q(country__regex=COUNTRY_REGEX)),
+                name="requirement_value_integer_or_locale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.integer_value is not None:
+            return str(self.integer_value)
+        return f"{self.country}-{self.subdivision}" if self.subdivision else self.country

@@ -1,4 +1,5 @@
-"""Writes for workers: becoming a worker and editing the profile."""
+"""Writes for workers: becoming a worker and editing the profile (which keeps the
+Worker_Locale qualification in step with the profile's country)."""
 
 from django.db import IntegrityError, transaction
 
@@ -10,6 +11,7 @@ from marketplace.services import (
     user_require_verified_email,
 )
 from workforce.models import WorkerProfile, new_worker_id
+from workforce.qualifications import worker_locale_sync
 
 WORKER_PROFILE_FIELDS = ("display_name", "country", "languages")
 
@@ -30,6 +32,7 @@ def worker_profile_create(*, actor: User, **fields) -> WorkerProfile:
         try:
             with transaction.atomic():
                 profile.save(force_insert=True)
+            worker_locale_sync(worker=profile)
             return profile
         except IntegrityError:  # a worker id clash (about once in 2^67 draws): draw again
             profile.pk = None
@@ -49,4 +52,6 @@ def worker_profile_update(*, actor: User, **fields) -> WorkerProfile:
     instance_validate(instance=profile, fields=changed)
     if changed:
         profile.save(update_fields=[*changed, "updated_at"])
+    if "country" in changed:
+        worker_locale_sync(worker=profile)
     return profile

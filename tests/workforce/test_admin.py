@@ -5,7 +5,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.jobs.factories import PrivateWorkforceFactory
+from tests.jobs.factories import LabelingJobFactory, PrivateWorkforceFactory
+from tests.jobs.lifecycle import requester_of
 from tests.marketplace.factories import UserFactory
 from tests.workforce.factories import WorkerProfileFactory
 from workforce.models import WORKER_ID_REGEX, WorkerBlock, WorkerProfile
@@ -100,3 +101,47 @@ def test_workforce_and_block_pages_render(staff_client):
     ]
 
     assert [staff_client.get(page).status_code for page in pages] == [200, 200, 200, 200]
+
+
+def test_qualification_pages_render_and_grants_are_read_only(staff_client):
+    from tests.workforce.factories import QualificationFactory
+    from workforce.models import QualificationRequirement
+    from workforce.qualifications import job_requirements_set
+
+    grant = QualificationFactory(integer_value=42)
+    job = LabelingJobFactory(organization=grant.qualification_type.owner)
+    job_requirements_set(
+        actor=requester_of(job.organization),
+        job=job,
+        requirements=[
+            {
+                "QualificationTypeId": grant.qualification_type.type_id,
+                "Comparator": "In",
+                "IntegerValues": [41, 42],
+            }
+        ],
+    )
+    requirement = QualificationRequirement.objects.get(job=job)
+
+    for name, pk in [
+        ("qualificationtype", grant.qualification_type.pk),
+        ("qualification", grant.pk),
+        ("qualificationrequirement", requirement.pk),
+    ]:
+        changelist = staff_client.get(reverse(f"admin:workforce_{name}_changelist"))
+        change = staff_client.get(reverse(f"admin:workforce_{name}_change", args=[pk]))
+        assert (changelist.status_code, change.status_code) == (200, 200), name
+    assert (
+        grant.qualification_type.type_id
+        in staff_client.get(
+            reverse("admin:workforce_qualificationtype_changelist")
+        ).content.decode()
+    )
+
+    response = staff_client.post(
+        reverse("admin:workforce_qualification_change", args=[grant.pk]),
+        {"integer_value": 99},
+    )
+    assert response.status_code == 403
+    grant.refresh_from_db()
+    assert grant.integer_value == 42
