@@ -1,8 +1,17 @@
-"""Reads for workers."""
+"""Reads for workers, workforces and qualifications."""
+
+from django.db.models import QuerySet
 
 from marketplace.exceptions import NotFound
-from marketplace.models import User
-from workforce.models import WorkerProfile, Workforce, WorkforceKind
+from marketplace.models import Organization, User
+from workforce.models import (
+    Qualification,
+    QualificationRequirement,
+    QualificationType,
+    WorkerProfile,
+    Workforce,
+    WorkforceKind,
+)
 
 
 def worker_profile_get(*, actor: User) -> WorkerProfile:
@@ -17,3 +26,55 @@ def public_crowd_get() -> Workforce:
     return Workforce.objects.get_or_create(
         kind=WorkforceKind.PUBLIC, defaults={"name": "Public crowd"}
     )[0]
+
+
+def qualification_type_list(*, organization: Organization) -> QuerySet[QualificationType]:
+    """The organization's own qualification types, newest first."""
+    return QualificationType.objects.filter(owner=organization).order_by("-created_at", "-id")
+
+
+def system_qualification_type_list() -> QuerySet[QualificationType]:
+    return QualificationType.objects.filter(owner__isnull=True).order_by("name")
+
+
+def qualification_type_access(*, organization: Organization, type_id: str) -> QualificationType:
+    """One of the organization's own types by its public id; any other is NotFound."""
+    found = QualificationType.objects.filter(owner=organization, type_id=type_id).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def qualification_grant_list(*, qualification_type: QualificationType) -> QuerySet[Qualification]:
+    """Grants of a type (revoked ones too), newest first."""
+    return (
+        Qualification.objects.filter(qualification_type=qualification_type)
+        .select_related("worker", "qualification_type")
+        .order_by("-created_at", "-id")
+    )
+
+
+def worker_qualification_list(*, worker: WorkerProfile) -> QuerySet[Qualification]:
+    """The worker's own qualifications, revoked ones with their reason, newest first."""
+    return (
+        Qualification.objects.filter(worker=worker)
+        .select_related("qualification_type", "worker")
+        .order_by("-created_at", "-id")
+    )
+
+
+def worker_by_public_id(*, worker_id) -> WorkerProfile:
+    found = WorkerProfile.objects.filter(worker_id=str(worker_id)).first()
+    if found is None:
+        raise NotFound("No worker has this id.")
+    return found
+
+
+def job_requirement_list(*, job) -> list[QualificationRequirement]:
+    """A job's qualification requirements in order, with their types and values."""
+    return list(
+        QualificationRequirement.objects.filter(job=job)
+        .select_related("qualification_type")
+        .prefetch_related("values")
+        .order_by("position")
+    )

@@ -48,6 +48,17 @@ ENDPOINTS = {
     "/api/v1/work/assignments/{assignment_id}/": {"get"},
     "/api/v1/work/assignments/{assignment_id}/submit/": {"post"},
     "/api/v1/work/assignments/{assignment_id}/return/": {"post"},
+    "/api/v1/work/qualifications/": {"get"},
+    "/api/v1/organizations/{organization_id}/qualification-types/": {"get", "post"},
+    "/api/v1/organizations/{organization_id}/qualification-types/{type_id}/": {"get", "patch"},
+    "/api/v1/organizations/{organization_id}/qualification-types/{type_id}/grants/": {
+        "get",
+        "post",
+    },
+    "/api/v1/organizations/{organization_id}/qualification-types/{type_id}/grants/"
+    "{worker_id}/revoke/": {"post"},
+    "/api/v1/qualification-types/system/": {"get"},
+    "/api/v1/jobs/{job_id}/qualification-requirements/": {"get", "put"},
 }
 
 
