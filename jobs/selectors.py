@@ -177,6 +177,21 @@ def hit_access_for_worker(*, worker: WorkerProfile, hit_id) -> HIT:
         raise NotFound() from None
 
 
+def work_job_preview(*, worker: WorkerProfile, job_id) -> LabelingJob:
+    """A job the worker may preview (its requirements guarding preview met) and that has
+    work for them, with its instructions and labels; any other is NotFound."""
+    found = (
+        work_job_list(worker=worker, action=Action.PREVIEW)
+        .defer(None)
+        .only(*WORK_JOB_COLUMNS, "short_instructions", "full_instructions", "labels")
+        .filter(pk=_pk(job_id))
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
 def worker_done_count(*, worker: WorkerProfile, job: LabelingJob) -> int:
     """How many of the job's tasks the worker has submitted ("n done in this job"), as
     submit keeps it in the worker's JobWorker row (read, not counted)."""
@@ -223,10 +238,12 @@ WORK_JOB_COLUMNS = (
 )
 
 
-def work_job_list(*, worker: WorkerProfile) -> QuerySet[LabelingJob]:
-    """Jobs open to the worker that have HITs the worker could accept now, each with how
-    many (`hits_available`): Assignable, unexpired, not worked on by them before; oldest
-    launch first.
+def work_job_list(
+    *, worker: WorkerProfile, action: Action = Action.DISCOVER
+) -> QuerySet[LabelingJob]:
+    """Jobs open to the worker (for `action`: discovery by default) that have HITs the
+    worker could accept now, each with how many (`hits_available`): Assignable, unexpired,
+    not worked on by them before; oldest launch first.
 
     The count walks the partial index hit_open_by_job (open HITs only) and probes
     assignment_once_per_worker; it reads no JSON column.
@@ -243,7 +260,7 @@ def work_job_list(*, worker: WorkerProfile) -> QuerySet[LabelingJob]:
         .values("count")
     )
     return (
-        jobs_open_to_worker(worker=worker, action=Action.DISCOVER)
+        jobs_open_to_worker(worker=worker, action=action)
         .select_related("organization")
         .only(*WORK_JOB_COLUMNS)
         .annotate(hits_available=Coalesce(Subquery(available), 0))

@@ -33,6 +33,7 @@ from jobs.api.work import (
     WorkAssignmentSubmitApi,
     WorkHITAcceptApi,
     WorkJobListApi,
+    WorkJobPreviewApi,
     WorkNextApi,
 )
 
@@ -65,6 +66,7 @@ urlpatterns = [
     path(f"{ASSIGNMENT}reject/", AssignmentRejectApi.as_view(), name="api-assignment-reject"),
     # Workers.
     path("work/jobs/", WorkJobListApi.as_view(), name="api-work-jobs"),
+    path("work/jobs/<int:job_id>/", WorkJobPreviewApi.as_view(), name="api-work-job"),
     path("work/next/", WorkNextApi.as_view(), name="api-work-next"),
     path(
         "work/hits/<entity_id:hit_id>/accept/", WorkHITAcceptApi.as_view(), name="api-work-accept"

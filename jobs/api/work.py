@@ -14,6 +14,7 @@ from jobs.selectors import (
     assignment_access_for_worker,
     hit_access_for_worker,
     work_job_list,
+    work_job_preview,
     worker_assignment_list,
     worker_done_count,
 )
@@ -58,6 +59,14 @@ class WorkJobSerializer(OutputSerializer):
     task_time_limit_seconds = serializers.IntegerField()
     hits_available = serializers.IntegerField(help_text="Open HITs you have not worked on.")
     requester = serializers.CharField(source="organization.name")
+
+
+class WorkJobPreviewSerializer(WorkJobSerializer):
+    """A job as a worker previews it before taking a task (Mechanical Turk's preview)."""
+
+    short_instructions = serializers.CharField(help_text="Sanitized HTML.")
+    full_instructions = serializers.CharField(help_text="Sanitized HTML.")
+    labels = serializers.ListField(child=serializers.CharField())
 
 
 class TaskJobSerializer(OutputSerializer):
@@ -171,6 +180,18 @@ class WorkJobListApi(WorkerApi):
             queryset=work_job_list(worker=self.worker),
             serializer_class=WorkJobSerializer,
         )
+
+
+class WorkJobPreviewApi(WorkerApi):
+    @extend_schema(
+        description="Preview a job with work for you: its instructions, labels and reward. "
+        "404 when it is not open to you, its qualification requirements keep you from "
+        "previewing it, or it has no task for you.",
+        responses={200: WorkJobPreviewSerializer, **error_responses(403, 404)},
+    )
+    def get(self, request, job_id: int):
+        job = work_job_preview(worker=self.worker, job_id=job_id)
+        return Response(WorkJobPreviewSerializer(job).data)
 
 
 class WorkNextApi(WorkerApi):

@@ -22,7 +22,7 @@ from tests.jobs.api_support import (
 )
 from tests.jobs.factories import DataObjectFactory, LabelingJobFactory, PrivateWorkforceFactory
 from tests.jobs.lifecycle import fresh, requester_of
-from tests.marketplace.api_support import error, iso, session_client, snapshot
+from tests.marketplace.api_support import NOT_FOUND, error, iso, session_client, snapshot
 from tests.marketplace.factories import UserFactory
 from tests.workforce.factories import WorkerProfileFactory
 from workforce.models import WorkerBlock, WorkforceMember
@@ -183,6 +183,43 @@ def test_next_shows_how_many_of_the_jobs_tasks_i_have_done(world, client, worker
     claimed = Assignment.objects.get(assignment_id=response.json()["assignment_id"])
     detail = client.get(f"/api/v1/work/assignments/{claimed.assignment_id}/")
     assert detail.json() == response.json()
+
+
+def test_a_worker_previews_a_job_with_its_instructions_and_labels(world, client, worker):
+    job = job_with(
+        world.organization,
+        {"source-ref": "https://example.com/cat.png"},
+        short_instructions="<p>Pick one.</p>",
+        full_instructions="<p>Look closely.</p>",
+    )
+
+    response = client.get(f"/api/v1/work/jobs/{job.pk}/")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "id": job.pk,
+        "title": job.title,
+        "description": "",
+        "task_type": "image-classification",
+        "reward": "0.0500",
+        "currency": "USD",
+        "task_time_limit_seconds": job.task_time_limit_seconds,
+        "hits_available": 1,
+        "requester": world.organization.name,
+        "short_instructions": "<p>Pick one.</p>",
+        "full_instructions": "<p>Look closely.</p>",
+        "labels": ["cat", "dog", "bird"],
+    }
+
+
+def test_no_preview_of_a_job_not_open_to_me_or_without_work_for_me(world, client, worker):
+    private = running_job(world.organization, workforce=PrivateWorkforceFactory())
+    done = running_job(world.organization, objects=1)
+    submitted_assignment(done, worker=worker)
+    draft = LabelingJobFactory(organization=world.organization)
+
+    for job_id in (private.pk, done.pk, draft.pk, 987654321):
+        assert client.get(f"/api/v1/work/jobs/{job_id}/").json() == NOT_FOUND
 
 
 def test_next_in_a_given_job(world, client, worker):

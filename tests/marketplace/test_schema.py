@@ -42,6 +42,7 @@ ENDPOINTS = {
     "/api/v1/assignments/{assignment_id}/approve/": {"post"},
     "/api/v1/assignments/{assignment_id}/reject/": {"post"},
     "/api/v1/work/jobs/": {"get"},
+    "/api/v1/work/jobs/{job_id}/": {"get"},
     "/api/v1/work/next/": {"post"},
     "/api/v1/work/hits/{hit_id}/accept/": {"post"},
     "/api/v1/work/assignments/": {"get"},

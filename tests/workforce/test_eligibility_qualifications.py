@@ -215,3 +215,37 @@ def test_a_hit_of_a_guarded_job_cannot_be_accepted_by_id():
         hit_access_for_worker(worker=worker, hit_id=hit.hit_id)
     QualificationFactory(qualification_type=skill, worker=worker)
     assert hit_access_for_worker(worker=worker, hit_id=hit.hit_id) == hit
+
+
+@pytest.mark.parametrize(
+    ("guarded", "listed", "previewed", "claimed"),
+    [
+        ("Accept", True, 200, 204),
+        ("PreviewAndAccept", True, 404, 204),
+        ("DiscoverPreviewAndAccept", False, 404, 204),
+    ],
+)
+def test_the_worker_api_enforces_each_guard(guarded, listed, previewed, claimed):
+    from tests.marketplace.api_support import session_client
+
+    organization = LabelingJobFactory().organization
+    skill = QualificationTypeFactory(owner=organization)
+    worker = workers(1)[0]
+    job = job_requiring(
+        {"QualificationTypeId": skill.type_id, "Comparator": "Exists", "ActionsGuarded": guarded},
+        organization=organization,
+    )
+    client = session_client(worker.user)
+
+    jobs = client.get("/api/v1/work/jobs/").json()["results"]
+    preview = client.get(f"/api/v1/work/jobs/{job.pk}/")
+    claim = client.post("/api/v1/work/next/", {"job_id": job.pk}, format="json")
+    accept = client.post(f"/api/v1/work/hits/{job.hits.first().hit_id}/accept/")
+
+    assert ([body["id"] for body in jobs] == [job.pk]) is listed
+    assert preview.status_code == previewed
+    assert claim.status_code == claimed
+    assert accept.status_code == 404
+    QualificationFactory(qualification_type=skill, worker=worker)
+    assert client.get(f"/api/v1/work/jobs/{job.pk}/").status_code == 200
+    assert client.post("/api/v1/work/next/", {"job_id": job.pk}, format="json").status_code == 201
