@@ -1,6 +1,7 @@
 """Django admin for worker profiles, workforces and their members, worker blocks, and
 qualifications (grants and job requirements are read here and written by services)."""
 
+from django import forms
 from django.contrib import admin
 
 from workforce.models import (
@@ -13,18 +14,55 @@ from workforce.models import (
     Workforce,
     WorkforceMember,
 )
+from workforce.services import worker_reinstate, worker_suspend
+
+
+class WorkerProfileForm(forms.ModelForm):
+    """The profile, plus suspending the worker platform-wide (through the services)."""
+
+    suspend = forms.BooleanField(
+        required=False, help_text="The worker gets no new work anywhere while suspended."
+    )
+    reason = forms.CharField(
+        required=False, max_length=1024, help_text="Shown to the worker in their profile."
+    )
+
+    class Meta:
+        model = WorkerProfile
+        fields = ("user", "display_name", "country", "languages")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["suspend"].initial = self.instance.suspended_at is not None
+            self.fields["reason"].initial = self.instance.suspension_reason
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("suspend") and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", "Give the reason the worker will see.")
+        return cleaned
 
 
 @admin.register(WorkerProfile)
 class WorkerProfileAdmin(admin.ModelAdmin):
-    list_display = ("worker_id", "user", "display_name", "country", "created_at")
-    list_filter = ("country", "created_at")
+    form = WorkerProfileForm
+    list_display = ("worker_id", "user", "display_name", "country", "suspended_at", "created_at")
+    list_filter = ("country", "created_at", ("suspended_at", admin.EmptyFieldListFilter))
     search_fields = ("worker_id", "user__email", "user__full_name", "display_name")
     date_hierarchy = "created_at"
     list_select_related = ("user",)
     autocomplete_fields = ("user",)
     # The worker id is public and permanent: other parties know the worker by it.
-    readonly_fields = ("worker_id", "created_at", "updated_at")
+    readonly_fields = ("worker_id", "suspended_at", "created_at", "updated_at")
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        suspend, reason = form.cleaned_data.get("suspend"), form.cleaned_data.get("reason")
+        if suspend and (obj.suspended_at is None or obj.suspension_reason != reason.strip()):
+            worker_suspend(actor=request.user, worker=obj, reason=reason)
+        elif not suspend and obj.suspended_at is not None:
+            worker_reinstate(actor=request.user, worker=obj)
 
 
 class WorkforceMemberInline(admin.TabularInline):

@@ -1,7 +1,8 @@
-"""API v1 routes for qualifications (included from marketplace.api.urls)."""
+"""API v1 routes for qualifications and worker blocks (included from marketplace.api.urls)."""
 
 from django.urls import path
 
+from workforce.apis import WorkerBlockDetailApi, WorkerBlockListApi
 from workforce.qualification_apis import (
     JobRequirementsApi,
     QualificationGrantListApi,
@@ -36,5 +37,15 @@ urlpatterns = [
     ),
     path(
         "work/qualifications/", WorkQualificationListApi.as_view(), name="api-work-qualifications"
+    ),
+    path(
+        "organizations/<int:organization_id>/worker-blocks/",
+        WorkerBlockListApi.as_view(),
+        name="api-worker-blocks",
+    ),
+    path(
+        "organizations/<int:organization_id>/worker-blocks/<str:worker_id>/",
+        WorkerBlockDetailApi.as_view(),
+        name="api-worker-block",
     ),
 ]

@@ -1,15 +1,25 @@
-"""API for the current user's worker profile: become a worker, read and edit the profile."""
+"""API for the current user's worker profile (become a worker, read and edit it) and for
+requesters' blocks on workers."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.api.permissions import SessionOnly
+from marketplace.api.pagination import CursorPagination, paginated_response
+from marketplace.api.permissions import SessionOnly, request_bound_organization
 from marketplace.api.serializers import LanguagesField, StrictInputSerializer, error_responses
+from marketplace.exceptions import InvalidInput, NotFound
+from marketplace.selectors import organization_access
 from workforce.locales import COUNTRY_CODES
-from workforce.selectors import worker_profile_get
-from workforce.services import worker_profile_create, worker_profile_update
+from workforce.models import WorkerProfile
+from workforce.selectors import worker_block_list, worker_by_public_id, worker_profile_get
+from workforce.services import (
+    worker_block,
+    worker_profile_create,
+    worker_profile_update,
+    worker_unblock,
+)
 
 
 class WorkerProfileSerializer(serializers.Serializer):
@@ -18,6 +28,13 @@ class WorkerProfileSerializer(serializers.Serializer):
     country = serializers.CharField()
     languages = serializers.ListField(child=serializers.CharField())
     created_at = serializers.DateTimeField()
+    suspended = serializers.SerializerMethodField(
+        help_text="Staff have suspended you: you get no new work until they lift it."
+    )
+    suspension_reason = serializers.CharField(help_text="Why, when suspended.")
+
+    def get_suspended(self, profile) -> bool:
+        return profile.suspended_at is not None
 
 
 class WorkerProfileApi(APIView):
@@ -59,3 +76,82 @@ class WorkerProfileApi(APIView):
         serializer.is_valid(raise_exception=True)
         profile = worker_profile_update(actor=request.user, **serializer.validated_data)
         return Response(WorkerProfileSerializer(profile).data)
+
+
+# Requesters' blocks (Mechanical Turk's CreateWorkerBlock / DeleteWorkerBlock / ListWorkerBlocks).
+
+
+class WorkerBlockSerializer(serializers.Serializer):
+    WorkerId = serializers.CharField(source="worker.worker_id")
+    Reason = serializers.CharField(source="reason")
+    CreationTime = serializers.DateTimeField(source="created_at")
+
+
+def _organization(request, organization_id):
+    organization, _ = organization_access(
+        actor=request.user,
+        organization_id=organization_id,
+        only=request_bound_organization(request),
+    )
+    return organization
+
+
+def _worker(worker_id) -> WorkerProfile:
+    """The worker with this public id; an unknown one is a field error, as on Mechanical
+    Turk ("WorkerId is invalid.")."""
+    try:
+        return worker_by_public_id(worker_id=worker_id)
+    except NotFound:
+        raise InvalidInput(fields={"WorkerId": ["WorkerId is invalid."]}) from None
+
+
+class WorkerBlockListApi(APIView):
+    pagination_class = CursorPagination
+
+    class InputSerializer(StrictInputSerializer):
+        WorkerId = serializers.CharField(max_length=64)
+        Reason = serializers.CharField(max_length=1024, help_text="Why (kept for your records).")
+
+    @extend_schema(
+        operation_id="worker_blocks_list",
+        description="The workers the organization has blocked, newest first.",
+        responses={200: WorkerBlockSerializer(many=True), **error_responses(400, 404)},
+    )
+    def get(self, request, organization_id: int):
+        return paginated_response(
+            view=self,
+            request=request,
+            queryset=worker_block_list(organization=_organization(request, organization_id)),
+            serializer_class=WorkerBlockSerializer,
+        )
+
+    @extend_schema(
+        description="Block a worker from all of the organization's work (at most 100,000 "
+        "blocks); blocking again updates the reason.",
+        request=InputSerializer,
+        responses={201: WorkerBlockSerializer, **error_responses(400, 404, 409)},
+    )
+    def post(self, request, organization_id: int):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        block = worker_block(
+            actor=request.user,
+            organization=_organization(request, organization_id),
+            worker=_worker(serializer.validated_data["WorkerId"]),
+            reason=serializer.validated_data["Reason"],
+        )
+        return Response(WorkerBlockSerializer(block).data, status=status.HTTP_201_CREATED)
+
+
+class WorkerBlockDetailApi(APIView):
+    @extend_schema(
+        description="Unblock a worker; unblocking one who is not blocked succeeds too.",
+        responses={204: None, **error_responses(400, 404)},
+    )
+    def delete(self, request, organization_id: int, worker_id: str):
+        worker_unblock(
+            actor=request.user,
+            organization=_organization(request, organization_id),
+            worker=_worker(worker_id),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

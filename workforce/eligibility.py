@@ -99,8 +99,9 @@ def unmet_requirement_sql(action: Action, *, job: str, worker: str) -> str:
 
 
 def worker_is_active(*, worker: WorkerProfile) -> bool:
-    """An active user with a verified email: the precondition for any work."""
-    return worker.user.is_active and worker.user.has_verified_email
+    """An active user with a verified email whom staff have not suspended: the
+    precondition for any new work."""
+    return worker.user.is_active and worker.user.has_verified_email and worker.suspended_at is None
 
 
 def jobs_open_to_worker(
@@ -118,10 +119,13 @@ def jobs_open_to_worker(
         + unmet_requirement_sql(action, job="unmet_job.id", worker="%s"),
         [JobStatus.RUNNING, worker.pk],
     )
+    # Read from the database, not the (possibly older) instance: a suspension is at once.
+    suspended = WorkerProfile.objects.filter(pk=worker.pk, suspended_at__isnull=False)
     return (
         LabelingJob.objects.filter(status=JobStatus.RUNNING)
         .filter((Q(workforce__kind=WorkforceKind.PUBLIC) | Exists(member)) & ~Exists(blocked))
         .exclude(pk__in=unmet)
+        .exclude(Exists(suspended))
     )
 
 
@@ -136,6 +140,7 @@ def jobs_open_to_worker_sql() -> str:
     """
     job, workforce = LabelingJob._meta.db_table, Workforce._meta.db_table
     member, blocked = WorkforceMember._meta.db_table, WorkerBlock._meta.db_table
+    profile = WorkerProfile._meta.db_table
     # Only table names and constants are formatted in; every value is a parameter.
     return f"""
         SELECT open_job.id FROM {job} open_job
@@ -155,6 +160,10 @@ def jobs_open_to_worker_sql() -> str:
               AND blocked.worker_id = %(worker)s
           )
           AND NOT {unmet_requirement_sql(Action.ACCEPT, job="open_job.id", worker="%(worker)s")}
+          AND NOT EXISTS (
+            SELECT 1 FROM {profile} suspended
+            WHERE suspended.id = %(worker)s AND suspended.suspended_at IS NOT NULL
+          )
     """  # noqa: S608
 
 

@@ -45,6 +45,10 @@ class WorkerProfile(BaseModel):
         validators=[validate_language_tags],
         help_text="BCP 47 language tags.",
     )
+    suspended_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set by staff: the worker gets no new work anywhere."
+    )
+    suspension_reason = models.CharField(max_length=1024, blank=True)
 
     class Meta:
         constraints = [
@@ -119,6 +123,9 @@ class WorkforceMember(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.worker} in {self.workforce}"
+
+
+MAX_BLOCKS_PER_ORGANIZATION = 100_000  # Mechanical Turk's limit per requester
 
 
 class WorkerBlock(BaseModel):

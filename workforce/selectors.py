@@ -8,6 +8,7 @@ from workforce.models import (
     Qualification,
     QualificationRequirement,
     QualificationType,
+    WorkerBlock,
     WorkerProfile,
     Workforce,
     WorkforceKind,
@@ -77,4 +78,13 @@ def job_requirement_list(*, job) -> list[QualificationRequirement]:
         .select_related("qualification_type")
         .prefetch_related("values")
         .order_by("position")
+    )
+
+
+def worker_block_list(*, organization: Organization) -> QuerySet[WorkerBlock]:
+    """The organization's blocks, newest first."""
+    return (
+        WorkerBlock.objects.filter(organization=organization)
+        .select_related("worker")
+        .order_by("-created_at", "-id")
     )

@@ -1,16 +1,24 @@
 """Writes for workers: becoming a worker and editing the profile (which keeps the
-Worker_Locale qualification in step with the profile's country)."""
+Worker_Locale qualification in step with the profile's country), requesters' blocks, and
+staff's platform-wide suspension."""
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from marketplace.exceptions import Conflict, NotFound
-from marketplace.models import User
+from marketplace.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from marketplace.models import Organization, User
+from marketplace.selectors import membership_get
 from marketplace.services import (
     fields_require_known,
     instance_validate,
     user_require_verified_email,
 )
-from workforce.models import WorkerProfile, new_worker_id
+from workforce.models import (
+    MAX_BLOCKS_PER_ORGANIZATION,
+    WorkerBlock,
+    WorkerProfile,
+    new_worker_id,
+)
 from workforce.qualifications import worker_locale_sync
 
 WORKER_PROFILE_FIELDS = ("display_name", "country", "languages")
@@ -55,3 +63,78 @@ def worker_profile_update(*, actor: User, **fields) -> WorkerProfile:
     if "country" in changed:
         worker_locale_sync(worker=profile)
     return profile
+
+
+# Blocks (Mechanical Turk's CreateWorkerBlock / DeleteWorkerBlock).
+
+
+def _require_member(*, actor: User, organization: Organization) -> None:
+    if membership_get(actor=actor, organization=organization) is None:
+        raise NotFound()
+
+
+def _clean_reason(reason, *, field: str = "reason") -> str:
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > 1024:
+        raise InvalidInput(fields={field: ["Give a reason (1-1024 characters)."]})
+    return reason.strip()
+
+
+@transaction.atomic
+def worker_block(
+    *, actor: User, organization: Organization, worker: WorkerProfile, reason: str
+) -> WorkerBlock:
+    """Block a worker from all of the organization's work; blocking again updates the
+    reason. At most MAX_BLOCKS_PER_ORGANIZATION per organization (Mechanical Turk's)."""
+    _require_member(actor=actor, organization=organization)
+    reason = _clean_reason(reason)
+    # One organization's blocks change one at a time, so the limit holds under concurrency.
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    block = WorkerBlock.objects.filter(organization=organization, worker=worker).first()
+    if block is not None:
+        if block.reason != reason:
+            block.reason = reason
+            block.save(update_fields=["reason", "updated_at"])
+        return block
+    if WorkerBlock.objects.filter(organization=organization).count() >= (
+        MAX_BLOCKS_PER_ORGANIZATION
+    ):
+        raise Conflict(
+            f"An organization can block at most {MAX_BLOCKS_PER_ORGANIZATION:,} workers.",
+            code="block_limit",
+        )
+    return WorkerBlock.objects.create(organization=organization, worker=worker, reason=reason)
+
+
+@transaction.atomic
+def worker_unblock(*, actor: User, organization: Organization, worker: WorkerProfile) -> None:
+    """Lift a block; a worker who is not blocked stays so (it succeeds and changes nothing)."""
+    _require_member(actor=actor, organization=organization)
+    WorkerBlock.objects.filter(organization=organization, worker=worker).delete()
+
+
+# Staff suspension, platform-wide.
+
+
+@transaction.atomic
+def worker_suspend(*, actor: User, worker: WorkerProfile, reason: str) -> WorkerProfile:
+    """Staff stop a worker from getting any new work anywhere; work they already hold can
+    still be submitted (nothing a worker did is lost)."""
+    if not actor.is_staff:
+        raise PermissionDenied("Only staff can suspend a worker.")
+    reason = _clean_reason(reason)
+    worker = WorkerProfile.objects.select_for_update().get(pk=worker.pk)
+    if worker.suspended_at is None:
+        worker.suspended_at = timezone.now()
+    worker.suspension_reason = reason
+    worker.save(update_fields=["suspended_at", "suspension_reason", "updated_at"])
+    return worker
+
+
+@transaction.atomic
+def worker_reinstate(*, actor: User, worker: WorkerProfile) -> WorkerProfile:
+    if not actor.is_staff:
+        raise PermissionDenied("Only staff can reinstate a worker.")
+    worker = WorkerProfile.objects.select_for_update().get(pk=worker.pk)
+    worker.suspended_at, worker.suspension_reason = None, ""
+    worker.save(update_fields=["suspended_at", "suspension_reason", "updated_at"])
+    return worker

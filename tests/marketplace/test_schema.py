@@ -60,6 +60,8 @@ ENDPOINTS = {
     "{worker_id}/revoke/": {"post"},
     "/api/v1/qualification-types/system/": {"get"},
     "/api/v1/jobs/{job_id}/qualification-requirements/": {"get", "put"},
+    "/api/v1/organizations/{organization_id}/worker-blocks/": {"get", "post"},
+    "/api/v1/organizations/{organization_id}/worker-blocks/{worker_id}/": {"delete"},
 }
 
 

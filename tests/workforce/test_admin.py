@@ -145,3 +145,27 @@ def test_qualification_pages_render_and_grants_are_read_only(staff_client):
     assert response.status_code == 403
     grant.refresh_from_db()
     assert grant.integer_value == 42
+
+
+def test_staff_suspend_and_reinstate_a_worker_from_the_profile_page(staff_client):
+    profile = WorkerProfileFactory(country="US")
+    url = reverse("admin:workforce_workerprofile_change", args=[profile.pk])
+    fields = {
+        "user": profile.user.pk,
+        "display_name": profile.display_name,
+        "country": "US",
+        "languages": '["en"]',
+    }
+
+    refused = staff_client.post(url, {**fields, "suspend": "on", "reason": ""})
+    suspended = staff_client.post(url, {**fields, "suspend": "on", "reason": "Fraud review."})
+    profile.refresh_from_db()
+    state = (profile.suspended_at is not None, profile.suspension_reason)
+    reinstated = staff_client.post(url, fields)
+
+    assert refused.status_code == 200  # the form again, with the reason's error
+    assert "Give the reason the worker will see." in refused.content.decode()
+    assert suspended.status_code == reinstated.status_code == 302
+    assert state == (True, "Fraud review.")
+    profile.refresh_from_db()
+    assert (profile.suspended_at, profile.suspension_reason) == (None, "")

@@ -29,6 +29,8 @@ def profile_body(profile: WorkerProfile) -> dict:
         "country": profile.country,
         "languages": profile.languages,
         "created_at": iso(profile.created_at),
+        "suspended": profile.suspended_at is not None,
+        "suspension_reason": profile.suspension_reason,
     }
 
 
