@@ -6,11 +6,18 @@ from workforce.apis import WorkerBlockDetailApi, WorkerBlockListApi
 from workforce.qualification_apis import (
     JobRequirementsApi,
     QualificationGrantListApi,
+    QualificationRequestAcceptApi,
+    QualificationRequestListApi,
+    QualificationRequestRejectApi,
     QualificationRevokeApi,
     QualificationTypeDetailApi,
     QualificationTypeListApi,
     SystemQualificationTypeListApi,
     WorkQualificationListApi,
+    WorkQualificationRequestListApi,
+    WorkQualificationRequestStartApi,
+    WorkQualificationRequestSubmitApi,
+    WorkRequestableTypeListApi,
 )
 
 TYPES = "organizations/<int:organization_id>/qualification-types/"
@@ -37,6 +44,39 @@ urlpatterns = [
     ),
     path(
         "work/qualifications/", WorkQualificationListApi.as_view(), name="api-work-qualifications"
+    ),
+    path(
+        f"{TYPE}requests/", QualificationRequestListApi.as_view(), name="api-qualification-requests"
+    ),
+    path(
+        f"{TYPE}requests/<str:request_id>/accept/",
+        QualificationRequestAcceptApi.as_view(),
+        name="api-qualification-request-accept",
+    ),
+    path(
+        f"{TYPE}requests/<str:request_id>/reject/",
+        QualificationRequestRejectApi.as_view(),
+        name="api-qualification-request-reject",
+    ),
+    path(
+        "work/qualification-types/",
+        WorkRequestableTypeListApi.as_view(),
+        name="api-work-qualification-types",
+    ),
+    path(
+        "work/qualification-types/<str:type_id>/request/",
+        WorkQualificationRequestStartApi.as_view(),
+        name="api-work-qualification-request-start",
+    ),
+    path(
+        "work/qualification-requests/",
+        WorkQualificationRequestListApi.as_view(),
+        name="api-work-qualification-requests",
+    ),
+    path(
+        "work/qualification-requests/<str:request_id>/submit/",
+        WorkQualificationRequestSubmitApi.as_view(),
+        name="api-work-qualification-request-submit",
     ),
     path(
         "organizations/<int:organization_id>/worker-blocks/",

@@ -204,9 +204,36 @@ class QualificationType(BaseModel):
     )
     auto_granted = models.BooleanField(default=False)
     auto_granted_value = models.IntegerField(default=1)
+    test = models.JSONField(
+        null=True,
+        blank=True,
+        help_text='{"questions": [{"id", "text", "options": [{"id", "text"}]}]}; workers take '
+        "it to request the qualification.",
+    )
+    answer_key = models.JSONField(
+        null=True,
+        blank=True,
+        help_text='{"<question id>": {"<option id>": score}}; without one, requests are '
+        "reviewed by hand.",
+    )
+    test_duration_seconds = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
+            # Mechanical Turk: a test needs a duration and cannot be auto-granted.
+            models.CheckConstraint(
+                condition=(Q(test__isnull=True) & Q(test_duration_seconds__isnull=True))
+                | (
+                    Q(test__isnull=False)
+                    & Q(test_duration_seconds__isnull=False)
+                    & Q(auto_granted=False)
+                ),
+                name="qualification_test_has_duration_and_is_not_auto_granted",
+            ),
+            models.CheckConstraint(
+                condition=Q(answer_key__isnull=True) | Q(test__isnull=False),
+                name="qualification_answer_key_needs_a_test",
+            ),
             models.UniqueConstraint(
                 fields=["owner", "name"], name="qualification_type_name_unique_per_owner"
             ),
@@ -358,3 +385,58 @@ class QualificationRequirementValue(models.Model):
         if self.integer_value is not None:
             return str(self.integer_value)
         return f"{self.country}-{self.subdivision}" if self.subdivision else self.country
+
+
+class QualificationRequestStatus(models.TextChoices):
+    IN_PROGRESS = "InProgress", "Taking the test"
+    PENDING = "Pending", "Waiting for review"
+    GRANTED = "Granted", "Granted"
+    REJECTED = "Rejected", "Rejected"
+
+
+OPEN_REQUEST_STATUSES = (QualificationRequestStatus.IN_PROGRESS, QualificationRequestStatus.PENDING)
+
+
+class QualificationRequest(BaseModel):
+    """A worker's request for a qualification: a test taken (scored by the answer key, or
+    reviewed by hand) or an auto-granted type requested."""
+
+    request_id = models.CharField(
+        max_length=30, unique=True, default=new_qualification_type_id, editable=False
+    )
+    qualification_type = models.ForeignKey(
+        QualificationType, on_delete=models.CASCADE, related_name="requests"
+    )
+    worker = models.ForeignKey(
+        WorkerProfile, on_delete=models.CASCADE, related_name="qualification_requests"
+    )
+    status = models.CharField(max_length=12, choices=QualificationRequestStatus.choices)
+    answers = models.JSONField(null=True, blank=True)
+    score = models.IntegerField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=1024, blank=True, help_text="Why it was rejected.")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=QualificationRequestStatus.values),
+                name="qualification_request_status_valid",
+            ),
+            # One open request per worker and type at a time.
+            models.UniqueConstraint(
+                fields=["qualification_type", "worker"],
+                condition=Q(status__in=OPEN_REQUEST_STATUSES),
+                name="qualification_request_one_open",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["qualification_type", "status", "submitted_at"],
+                name="qualification_request_queue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker} requests {self.qualification_type}"

@@ -2,6 +2,8 @@
 types, granting and revoking them, the platform's system qualifications, and a job's
 qualification requirements."""
 
+import re
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -34,7 +36,13 @@ QUALIFICATION_TYPE_FIELDS = (
     "retry_delay_seconds",
     "auto_granted",
     "auto_granted_value",
+    "test",
+    "answer_key",
+    "test_duration_seconds",
 )
+MAX_TEST_QUESTIONS = 50
+MAX_TEST_OPTIONS = 10
+TEST_ID_REGEX = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 REQUIREMENT_FIELDS = {
     "QualificationTypeId",
     "Comparator",
@@ -53,7 +61,8 @@ LOCALE_COMPARATORS = {
 INTEGER_LIMIT = 2**31 - 1
 
 
-def _require_member(*, actor: User, organization_id: int | None) -> None:
+def require_member(*, actor: User, organization_id: int | None) -> None:
+    """NotFound unless `actor` belongs to the organization (a system type's is no one's)."""
     if (
         organization_id is None
         or membership_get(actor=actor, organization=Organization(pk=organization_id)) is None
@@ -69,10 +78,11 @@ def qualification_type_create(
     *, actor: User, organization: Organization, **fields
 ) -> QualificationType:
     """A qualification type owned by `organization` (any member may create one)."""
-    _require_member(actor=actor, organization_id=organization.pk)
+    require_member(actor=actor, organization_id=organization.pk)
     fields_require_known(fields=fields, allowed=QUALIFICATION_TYPE_FIELDS)
     qualification_type = QualificationType(owner=organization, **fields)
     instance_validate(instance=qualification_type, fields=fields)
+    _check_test(qualification_type)
     _save_unique_name(qualification_type)
     return qualification_type
 
@@ -81,7 +91,7 @@ def qualification_type_create(
 def qualification_type_update(
     *, actor: User, qualification_type: QualificationType, **fields
 ) -> QualificationType:
-    _require_member(actor=actor, organization_id=qualification_type.owner_id)
+    require_member(actor=actor, organization_id=qualification_type.owner_id)
     fields_require_known(fields=fields, allowed=QUALIFICATION_TYPE_FIELDS)
     qualification_type = QualificationType.objects.select_for_update().get(pk=qualification_type.pk)
     if (
@@ -95,8 +105,102 @@ def qualification_type_update(
     for name, value in fields.items():
         setattr(qualification_type, name, value)
     instance_validate(instance=qualification_type, fields=fields)
+    _check_test(qualification_type)
     _save_unique_name(qualification_type)
     return qualification_type
+
+
+def _check_test(qualification_type: QualificationType) -> None:
+    """Mechanical Turk's rules for a qualification test, on our JSON shape: a test needs a
+    duration and cannot be auto-granted; the answer key scores every option of every
+    question with a whole number."""
+    test, key = qualification_type.test, qualification_type.answer_key
+    duration = qualification_type.test_duration_seconds
+    problems: dict[str, list[str]] = {}
+    if test is None:
+        if key is not None:
+            problems["answer_key"] = ["An answer key needs a test."]
+        if duration is not None:
+            problems["test_duration_seconds"] = ["A duration needs a test."]
+        if problems:
+            raise InvalidInput(fields=problems)
+        return
+    if duration is None or not 30 <= duration <= 8 * 3600:
+        problems["test_duration_seconds"] = ["A test needs a duration of 30 s to 8 hours."]
+    if qualification_type.auto_granted:
+        problems["auto_granted"] = ["A type with a test cannot be auto-granted."]
+    questions = _test_question_problems(test, problems)
+    if key is not None and questions is not None:
+        _answer_key_problems(key, questions, problems)
+    if problems:
+        raise InvalidInput(fields=problems)
+
+
+def _test_question_problems(test, problems: dict) -> dict | None:
+    """The test's {question id: option ids}, or None with `problems["test"]` filled."""
+    messages = []
+    questions = test.get("questions") if isinstance(test, dict) else None
+    if not isinstance(test, dict) or set(test) != {"questions"} or not isinstance(questions, list):
+        problems["test"] = ['Give {"questions": [...]}.']
+        return None
+    if not 1 <= len(questions) <= MAX_TEST_QUESTIONS:
+        messages.append(f"A test has 1 to {MAX_TEST_QUESTIONS} questions.")
+    found: dict[str, set[str]] = {}
+    for number, question in enumerate(questions, start=1):
+        if not isinstance(question, dict) or set(question) != {"id", "text", "options"}:
+            messages.append(f"Question {number}: give id, text and options.")
+            continue
+        options = question["options"]
+        question_id = question["id"]
+        if not isinstance(question_id, str) or not TEST_ID_REGEX.fullmatch(question_id):
+            messages.append(f"Question {number}: an id of 1-64 letters, digits, _ or -.")
+        elif question_id in found:
+            messages.append(f"Question {number}: the id {question_id!r} is used twice.")
+        if not isinstance(question["text"], str) or not 1 <= len(question["text"]) <= 2000:
+            messages.append(f"Question {number}: a text of 1-2000 characters.")
+        if not isinstance(options, list) or not 2 <= len(options) <= MAX_TEST_OPTIONS:
+            messages.append(f"Question {number}: 2 to {MAX_TEST_OPTIONS} options.")
+            continue
+        option_ids = set()
+        for option in options:
+            if (
+                not isinstance(option, dict)
+                or set(option) != {"id", "text"}
+                or not isinstance(option["id"], str)
+                or not TEST_ID_REGEX.fullmatch(option["id"])
+                or not isinstance(option["text"], str)
+                or not 1 <= len(option["text"]) <= 500
+            ):
+                messages.append(f"Question {number}: each option is an id and a text.")
+                break
+            option_ids.add(option["id"])
+        if len(option_ids) != len(options):
+            messages.append(f"Question {number}: option ids must differ.")
+        if isinstance(question_id, str):
+            found[question_id] = option_ids
+    if messages:
+        problems["test"] = messages
+        return None
+    return found
+
+
+def _answer_key_problems(key, questions: dict[str, set[str]], problems: dict) -> None:
+    if not isinstance(key, dict) or set(key) != set(questions):
+        problems["answer_key"] = ["Score every question of the test, and nothing else."]
+        return
+    for question_id, scores in key.items():
+        if (
+            not isinstance(scores, dict)
+            or set(scores) != questions[question_id]
+            or any(
+                isinstance(score, bool) or not isinstance(score, int) or abs(score) > 10_000
+                for score in scores.values()
+            )
+        ):
+            problems["answer_key"] = [
+                f"Question {question_id!r}: a whole-number score (up to 10,000) for each option."
+            ]
+            return
 
 
 def _save_unique_name(qualification_type: QualificationType) -> None:
@@ -115,7 +219,7 @@ def _save_unique_name(qualification_type: QualificationType) -> None:
 def _lock_type_for_grants(*, actor: User, qualification_type: QualificationType):
     if qualification_type.is_system:
         raise PermissionDenied("System qualifications are computed by the platform.")
-    _require_member(actor=actor, organization_id=qualification_type.owner_id)
+    require_member(actor=actor, organization_id=qualification_type.owner_id)
 
 
 @transaction.atomic
@@ -135,10 +239,14 @@ def qualification_grant(
         or not (-INTEGER_LIMIT <= integer_value <= INTEGER_LIMIT)
     ):
         raise InvalidInput(fields={"integer_value": ["Give a whole number (32-bit)."]})
-    return _grant(qualification_type=qualification_type, worker=worker, integer_value=integer_value)
+    return qualification_set(
+        qualification_type=qualification_type, worker=worker, integer_value=integer_value
+    )
 
 
-def _grant(*, qualification_type, worker, **values) -> Qualification:
+def qualification_set(*, qualification_type, worker, **values) -> Qualification:
+    """Grant (or grant again) with `values`, checking no permission: for the platform's
+    own grants and for the services that already decided (tests, reviewed requests)."""
     qualification, _ = Qualification.objects.select_for_update().update_or_create(
         qualification_type=qualification_type,
         worker=worker,
@@ -193,7 +301,9 @@ def worker_locale_sync(*, worker: WorkerProfile) -> Qualification | None:
     """Keep the worker's Worker_Locale qualification equal to their profile's country."""
     locale_type = system_qualification_type(SystemQualification.LOCALE)
     if worker.country:
-        return _grant(qualification_type=locale_type, worker=worker, locale_country=worker.country)
+        return qualification_set(
+            qualification_type=locale_type, worker=worker, locale_country=worker.country
+        )
     Qualification.objects.filter(qualification_type=locale_type, worker=worker).update(
         status=QualificationStatus.REVOKED,
         revoke_reason="Your profile names no country.",
@@ -212,7 +322,7 @@ def job_requirements_set(
     """Replace a draft job's qualification requirements (0-10, Mechanical Turk's
     QualificationRequirement shape). All of them are checked first; any problem refuses
     the whole list, naming each field, and changes nothing."""
-    _require_member(actor=actor, organization_id=job.organization_id)
+    require_member(actor=actor, organization_id=job.organization_id)
     job = LabelingJob.objects.select_for_update().get(pk=job.pk)
     if job.status != JobStatus.DRAFT:
         raise Conflict(

@@ -1,11 +1,12 @@
 """Reads for workers, workforces and qualifications."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from marketplace.exceptions import NotFound
 from marketplace.models import Organization, User
 from workforce.models import (
     Qualification,
+    QualificationRequest,
     QualificationRequirement,
     QualificationType,
     WorkerBlock,
@@ -87,4 +88,39 @@ def worker_block_list(*, organization: Organization) -> QuerySet[WorkerBlock]:
         WorkerBlock.objects.filter(organization=organization)
         .select_related("worker")
         .order_by("-created_at", "-id")
+    )
+
+
+def requestable_type_list() -> QuerySet[QualificationType]:
+    """Types any worker may request (active, a requester's, with a test or auto-granted),
+    newest first (Mechanical Turk's SearchQualificationTypes, MustBeRequestable)."""
+    return (
+        QualificationType.objects.filter(owner__isnull=False, status="Active")
+        .filter(Q(test__isnull=False) | Q(auto_granted=True))
+        .order_by("-created_at", "-id")
+    )
+
+
+def requestable_type_access(*, type_id) -> QualificationType:
+    found = requestable_type_list().filter(type_id=str(type_id)).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def qualification_request_list(
+    *, qualification_type: QualificationType, status: str | None = None
+) -> QuerySet[QualificationRequest]:
+    """Requests for a type (with `status`, e.g. Pending: the review queue)."""
+    queryset = QualificationRequest.objects.filter(qualification_type=qualification_type)
+    if status is not None:
+        queryset = queryset.filter(status=status)
+    return queryset.select_related("worker", "qualification_type").order_by("started_at", "id")
+
+
+def worker_qualification_request_list(*, worker: WorkerProfile) -> QuerySet[QualificationRequest]:
+    return (
+        QualificationRequest.objects.filter(worker=worker)
+        .select_related("worker", "qualification_type")
+        .order_by("-started_at", "-id")
     )

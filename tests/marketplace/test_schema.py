@@ -61,6 +61,15 @@ ENDPOINTS = {
     "/api/v1/qualification-types/system/": {"get"},
     "/api/v1/jobs/{job_id}/qualification-requirements/": {"get", "put"},
     "/api/v1/organizations/{organization_id}/worker-blocks/": {"get", "post"},
+    "/api/v1/organizations/{organization_id}/qualification-types/{type_id}/requests/": {"get"},
+    "/api/v1/organizations/{organization_id}/qualification-types/{type_id}/requests/"
+    "{request_id}/accept/": {"post"},
+    "/api/v1/organizations/{organization_id}/qualification-types/{type_id}/requests/"
+    "{request_id}/reject/": {"post"},
+    "/api/v1/work/qualification-types/": {"get"},
+    "/api/v1/work/qualification-types/{type_id}/request/": {"post"},
+    "/api/v1/work/qualification-requests/": {"get"},
+    "/api/v1/work/qualification-requests/{request_id}/submit/": {"post"},
     "/api/v1/organizations/{organization_id}/worker-blocks/{worker_id}/": {"delete"},
 }
 

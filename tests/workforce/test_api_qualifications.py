@@ -49,6 +49,9 @@ def type_body(qualification_type) -> dict:
         "AutoGranted": qualification_type.auto_granted,
         "AutoGrantedValue": qualification_type.auto_granted_value,
         "IsSystem": qualification_type.owner_id is None,
+        "Test": qualification_type.test,
+        "AnswerKey": qualification_type.answer_key,
+        "TestDurationInSeconds": qualification_type.test_duration_seconds,
     }
 
 
