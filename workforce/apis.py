@@ -27,6 +27,7 @@ class WorkerProfileSerializer(serializers.Serializer):
     display_name = serializers.CharField()
     country = serializers.CharField()
     languages = serializers.ListField(child=serializers.CharField())
+    is_adult = serializers.BooleanField(help_text="You said you are 18 or older.")
     created_at = serializers.DateTimeField()
     suspended = serializers.SerializerMethodField(
         help_text="Staff have suspended you: you get no new work until they lift it."
@@ -51,6 +52,9 @@ class WorkerProfileApi(APIView):
             help_text="ISO 3166-1 alpha-2 code in upper case, e.g. US.",
         )
         languages = LanguagesField(required=False)
+        is_adult = serializers.BooleanField(
+            required=False, help_text="You are 18 or older (the Worker_Adult qualification)."
+        )
 
     @extend_schema(responses={200: WorkerProfileSerializer, **error_responses(403, 404)})
     def get(self, request):

@@ -45,6 +45,9 @@ class WorkerProfile(BaseModel):
         validators=[validate_language_tags],
         help_text="BCP 47 language tags.",
     )
+    is_adult = models.BooleanField(
+        default=False, help_text="The worker says they are 18 or older (Worker_Adult)."
+    )
     suspended_at = models.DateTimeField(
         null=True, blank=True, help_text="Set by staff: the worker gets no new work anywhere."
     )

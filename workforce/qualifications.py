@@ -296,22 +296,6 @@ def system_qualification_type(kind: SystemQualification) -> QualificationType:
     )[0]
 
 
-@transaction.atomic
-def worker_locale_sync(*, worker: WorkerProfile) -> Qualification | None:
-    """Keep the worker's Worker_Locale qualification equal to their profile's country."""
-    locale_type = system_qualification_type(SystemQualification.LOCALE)
-    if worker.country:
-        return qualification_set(
-            qualification_type=locale_type, worker=worker, locale_country=worker.country
-        )
-    Qualification.objects.filter(qualification_type=locale_type, worker=worker).update(
-        status=QualificationStatus.REVOKED,
-        revoke_reason="Your profile names no country.",
-        updated_at=timezone.now(),
-    )
-    return None
-
-
 # A job's requirements.
 
 

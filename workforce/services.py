@@ -1,5 +1,5 @@
 """Writes for workers: becoming a worker and editing the profile (which keeps the
-Worker_Locale qualification in step with the profile's country), requesters' blocks, and
+Worker_Locale and Worker_Adult qualifications in step with it), requesters' blocks, and
 staff's platform-wide suspension."""
 
 from django.db import IntegrityError, transaction
@@ -19,9 +19,9 @@ from workforce.models import (
     WorkerProfile,
     new_worker_id,
 )
-from workforce.qualifications import worker_locale_sync
+from workforce.system_qualifications import profile_qualifications_sync
 
-WORKER_PROFILE_FIELDS = ("display_name", "country", "languages")
+WORKER_PROFILE_FIELDS = ("display_name", "country", "languages", "is_adult")
 
 
 @transaction.atomic
@@ -40,7 +40,7 @@ def worker_profile_create(*, actor: User, **fields) -> WorkerProfile:
         try:
             with transaction.atomic():
                 profile.save(force_insert=True)
-            worker_locale_sync(worker=profile)
+            profile_qualifications_sync(worker=profile)
             return profile
         except IntegrityError:  # a worker id clash (about once in 2^67 draws): draw again
             profile.pk = None
@@ -60,8 +60,8 @@ def worker_profile_update(*, actor: User, **fields) -> WorkerProfile:
     instance_validate(instance=profile, fields=changed)
     if changed:
         profile.save(update_fields=[*changed, "updated_at"])
-    if "country" in changed:
-        worker_locale_sync(worker=profile)
+    if {"country", "is_adult"} & set(changed):
+        profile_qualifications_sync(worker=profile)
     return profile
 
 

@@ -184,6 +184,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "workforce-refresh-system-qualifications": {
+        "task": "workforce.system_qualifications_refresh",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 
 # Stripe (used by the payments issue): keys from the environment, never from code.

@@ -28,6 +28,7 @@ def profile_body(profile: WorkerProfile) -> dict:
         "display_name": profile.display_name,
         "country": profile.country,
         "languages": profile.languages,
+        "is_adult": profile.is_adult,
         "created_at": iso(profile.created_at),
         "suspended": profile.suspended_at is not None,
         "suspension_reason": profile.suspension_reason,
