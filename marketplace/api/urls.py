@@ -52,4 +52,5 @@ urlpatterns = [
         name="api-invitation-accept",
     ),
     path("", include("jobs.api.urls")),
+    path("", include("notifications.urls")),
 ]
