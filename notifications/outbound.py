@@ -78,8 +78,8 @@ def address_problem(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> s
         ("loopback", address.is_loopback),
         ("link-local", address.is_link_local),
         ("multicast", address.is_multicast),
-        ("private", address.is_private),
         ("reserved", address.is_reserved),
+        ("private", address.is_private),
     )
     for name, applies in checks:
         if applies:

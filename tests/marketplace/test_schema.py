@@ -48,6 +48,11 @@ ENDPOINTS = {
     "/api/v1/work/assignments/{assignment_id}/": {"get"},
     "/api/v1/work/assignments/{assignment_id}/submit/": {"post"},
     "/api/v1/work/assignments/{assignment_id}/return/": {"post"},
+    "/api/v1/organizations/{organization_id}/notify-workers/": {"post"},
+    "/api/v1/organizations/{organization_id}/webhooks/": {"get", "post"},
+    "/api/v1/organizations/{organization_id}/webhooks/{endpoint_id}/": {"get", "patch", "delete"},
+    "/api/v1/organizations/{organization_id}/webhooks/{endpoint_id}/rotate-secret/": {"post"},
+    "/api/v1/organizations/{organization_id}/webhooks/{endpoint_id}/deliveries/": {"get"},
 }
 
 

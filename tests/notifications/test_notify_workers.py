@@ -194,7 +194,10 @@ def test_one_hundred_workers_is_the_limit(world, django_capture_on_commit_callba
             {"message": "m" * 4097},
             {"message": ["Ensure this field has no more than 4096 characters."]},
         ),
-        ({"subject": "Hi\nBcc: everyone@example.com"}, {"subject": ["The subject must be one line."]}),
+        (
+            {"subject": "Hi\nBcc: everyone@example.com"},
+            {"subject": ["The subject must be one line."]},
+        ),
         ({"message": "   "}, {"message": ["This field may not be blank."]}),
         ({"worker_ids": []}, {"worker_ids": ["Ensure this field has at least 1 elements."]}),
         ({"reply_to": "me@example.com"}, {"reply_to": ["Unknown field."]}),
