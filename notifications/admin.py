@@ -3,6 +3,7 @@
 
 from django.contrib import admin
 
+from notifications.events import subscriptions_forget
 from notifications.models import (
     WebhookDelivery,
     WebhookDeliveryAttempt,
@@ -64,6 +65,14 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        subscriptions_forget(organization_id=obj.organization_id)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        subscriptions_forget(organization_id=obj.organization_id)
 
 
 @admin.register(WebhookEvent)
