@@ -3,6 +3,7 @@ address checked again at connect time (no DNS rebinding), with the connection ma
 checked address; redirects are never followed; WEBHOOK_ALLOWED_HOSTS is the one way past."""
 
 import socket
+import ssl
 
 import pytest
 
@@ -227,3 +228,38 @@ def test_a_refused_connection_is_an_error(loopback_allowed):
 
     assert response.status_code is None
     assert response.error.startswith("ConnectionRefusedError")
+
+
+def test_https_connects_to_the_checked_address_and_checks_the_urls_host(monkeypatch):
+    """TLS is opened on the pinned socket with the URL's host as SNI name and certificate
+    name, and a certificate is required."""
+    stub_dns(monkeypatch, {"hooks.example.com": ["93.184.216.34"]})
+    seen = {}
+
+    class Socket:
+        def settimeout(self, timeout):
+            pass
+
+        def close(self):
+            pass
+
+    def connect(address, timeout):
+        seen["address"] = address
+        return Socket()
+
+    def wrap_socket(context, sock, server_hostname):
+        seen["server_hostname"] = server_hostname
+        seen["verified"] = (context.check_hostname, context.verify_mode)
+        raise ssl.SSLError("stop before the handshake")
+
+    monkeypatch.setattr(outbound.socket, "create_connection", connect)
+    monkeypatch.setattr(ssl.SSLContext, "wrap_socket", wrap_socket)
+
+    response = post("https://hooks.example.com/in")
+
+    assert seen == {
+        "address": ("93.184.216.34", 443),
+        "server_hostname": "hooks.example.com",
+        "verified": (True, ssl.CERT_REQUIRED),
+    }
+    assert response.error.startswith("SSLError")
