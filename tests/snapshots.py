@@ -5,7 +5,15 @@ from django.apps import apps
 from django.core import mail
 
 # Our apps and allauth's (email addresses, authenticators); not sessions or logins.
-APP_LABELS = ("marketplace", "workforce", "jobs", "payments", "account", "mfa")
+APP_LABELS = (
+    "marketplace",
+    "workforce",
+    "jobs",
+    "payments",
+    "notifications",
+    "account",
+    "mfa",
+)
 
 
 def database_snapshot(*, leave_out: tuple[str, ...] = ()) -> dict:

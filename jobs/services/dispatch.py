@@ -40,6 +40,7 @@ from marketplace.celery import enqueue_on_commit
 from marketplace.db import attnames, execute_prepared, from_row
 from marketplace.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from marketplace.services import user_require_verified_email
+from notifications import events
 from workforce.eligibility import jobs_open_to_worker
 from workforce.models import WorkerProfile
 
@@ -93,6 +94,7 @@ def _assignment_create(*, hit: HIT, worker: WorkerProfile, now: datetime) -> Ass
     hit.assignments_pending = pending
     hit.status = status
     assignment.hit = hit
+    events.assignment_event_emit(assignment=assignment, hit=hit, worker=worker)
     return assignment
 
 
@@ -195,6 +197,7 @@ def _claim_in_one_statement(
     assignment.hit = statements.claimed_hit(row[3:], job=job)
     assignment._state.adding = False
     assignment._state.db = connection.alias
+    events.assignment_event_emit(assignment=assignment, worker=worker)
     return assignment
 
 
@@ -237,6 +240,7 @@ def assignment_end_locked(*, hit: HIT, assignment: Assignment, status: str, now:
     )
     hit.assignments_pending = pending
     hit.status = status_after
+    events.assignment_event_emit(assignment=assignment, hit=hit)
     if hit.status not in OPEN_HIT_STATUSES and pending == 0:
         _enqueue_consolidation(hit)
 
@@ -357,6 +361,9 @@ def _submit_in_one_statement(
     assignment.active_seconds = active_seconds
     assignment.auto_approval_at = auto_approval_at
     assignment.hit = hit
+    events.assignment_event_emit(assignment=assignment, hit=hit, worker=worker)
+    if job_status is not None:  # this submit closed the HIT
+        events.hit_reviewable_emit(hit=hit)
     if job_status == JobStatus.RUNNING and _release_due(free=max_concurrent_tasks - open_hits):
         from jobs import tasks
 
@@ -432,7 +439,9 @@ def _submit(
         updated_at=now,
     )
     hit.assignments_pending, hit.assignments_completed, hit.status = pending, completed, status
+    events.assignment_event_emit(assignment=assignment, hit=hit)
     if was_open and status not in OPEN_HIT_STATUSES:
+        events.hit_reviewable_emit(hit=hit)
         LabelingJob.objects.filter(pk=job.pk, open_hits__gt=0).update(
             open_hits=F("open_hits") - 1, updated_at=now
         )

@@ -41,6 +41,7 @@ from marketplace.exceptions import Conflict, InvalidInput, NotFound
 from marketplace.models import Organization, User
 from marketplace.selectors import membership_get
 from marketplace.services import fields_require_known, user_require_verified_email
+from notifications import events
 from payments.money import MONEY_PLACES, money_quantize
 from workforce.models import Workforce, WorkforceKind
 from workforce.selectors import public_crowd_get
@@ -479,6 +480,7 @@ def job_complete_locked(job: LabelingJob, *, reason: str, now: datetime) -> None
         reason=reason,
     )
     _job_hits_close(job, now=now)
+    events.job_completed_emit(job=job)
     # Money: the payments issue refunds the unused budget here.
 
 

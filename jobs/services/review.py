@@ -18,6 +18,7 @@ from jobs.services.jobs import lock_options
 from marketplace.celery import enqueue_on_commit
 from marketplace.exceptions import Conflict, InvalidInput, NotFound
 from marketplace.models import Membership, User
+from notifications import events
 
 FEEDBACK_MAX = 1024  # Assignment.requester_feedback; Mechanical Turk allows 1024 too
 
@@ -93,6 +94,7 @@ def _approve_locked(
         assignment.requester_feedback = feedback
         update_fields.append("requester_feedback")
     assignment.save(update_fields=update_fields)
+    events.assignment_event_emit(assignment=assignment)
     # Money: the payments issue pays the worker's reward (and the fees) here, in this
     # transaction, keyed by the assignment id so a repeat pays nothing more.
     if overridden:
@@ -117,6 +119,7 @@ def _reject_locked(assignment: Assignment, *, feedback: str, now: datetime) -> N
     assignment.rejected_at = now
     assignment.requester_feedback = feedback
     assignment.save(update_fields=["status", "rejected_at", "requester_feedback", "updated_at"])
+    events.assignment_event_emit(assignment=assignment)
     # Money: the payments issue releases the escrowed reward back to the budget here.
     _reconsolidate(assignment)
 

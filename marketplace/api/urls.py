@@ -53,4 +53,5 @@ urlpatterns = [
     ),
     path("", include("jobs.api.urls")),
     path("", include("workforce.api_urls")),
+    path("", include("notifications.urls")),
 ]

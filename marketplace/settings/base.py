@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "workforce.apps.WorkforceConfig",
     "jobs.apps.JobsConfig",
     "payments.apps.PaymentsConfig",
+    "notifications.apps.NotificationsConfig",
 ]
 
 MIDDLEWARE = [
@@ -189,7 +190,17 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "notifications-retry-webhook-deliveries": {
+        "task": "notifications.webhook_deliveries_retry_due",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
 }
+
+# Webhooks are never delivered to loopback, private, link-local, multicast or reserved
+# addresses, except to the hosts or IP addresses listed here (comma-separated). Leave it
+# empty in production; tests list 127.0.0.1 to reach a receiver of their own.
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
 
 # Stripe (used by the payments issue): keys from the environment, never from code.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")

@@ -71,6 +71,11 @@ ENDPOINTS = {
     "/api/v1/work/qualification-requests/": {"get"},
     "/api/v1/work/qualification-requests/{request_id}/submit/": {"post"},
     "/api/v1/organizations/{organization_id}/worker-blocks/{worker_id}/": {"delete"},
+    "/api/v1/organizations/{organization_id}/notify-workers/": {"post"},
+    "/api/v1/organizations/{organization_id}/webhooks/": {"get", "post"},
+    "/api/v1/organizations/{organization_id}/webhooks/{endpoint_id}/": {"get", "patch", "delete"},
+    "/api/v1/organizations/{organization_id}/webhooks/{endpoint_id}/rotate-secret/": {"post"},
+    "/api/v1/organizations/{organization_id}/webhooks/{endpoint_id}/deliveries/": {"get"},
 }
 
 
