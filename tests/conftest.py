@@ -44,10 +44,15 @@ def pytest_sessionstart(session):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Throttle counters live in Redis; each test starts with none."""
+    """Throttle counters and webhook subscriptions live in Redis (and the latter in a
+    per-process memo); each test starts with none."""
+    from notifications.events import memos_clear
+
     cache.clear()
+    memos_clear()
     yield
     cache.clear()
+    memos_clear()
 
 
 @pytest.fixture

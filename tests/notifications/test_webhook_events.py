@@ -264,3 +264,24 @@ def test_a_rolled_back_transaction_sends_nothing(
     assert receiver.received == []
     assert not WebhookEvent.objects.exists()
     assert fresh(assignment).status == "Submitted"
+
+
+def test_a_process_trusts_its_copy_of_the_subscriptions_for_a_few_seconds(monkeypatch):
+    """Another process's new endpoint (its row and the shared cache cleared, as that
+    process's service does) reaches this one once LOCAL_SECONDS have passed."""
+    from django.core.cache import cache
+
+    from notifications import events
+    from tests.marketplace.factories import OrganizationFactory
+
+    clock = [1000.0]
+    monkeypatch.setattr(events.time, "monotonic", lambda: clock[0])
+    organization = OrganizationFactory()
+    assert events.subscribed_event_types(organization_id=organization.pk) == frozenset()
+
+    WebhookEndpointFactory(organization=organization, event_types=["AssignmentSubmitted"])
+    cache.delete(events._subscriptions_key(organization.pk))
+
+    assert events.subscribed_event_types(organization_id=organization.pk) == frozenset()
+    clock[0] += events.LOCAL_SECONDS + 0.1
+    assert events.subscribed_event_types(organization_id=organization.pk) == {"AssignmentSubmitted"}
