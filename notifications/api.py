@@ -8,10 +8,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.api.pagination import CursorPagination, paginated_response
-from marketplace.api.permissions import request_bound_organization
+from marketplace.api.permissions import request_organization
 from marketplace.api.serializers import StrictInputSerializer, error_responses
-from marketplace.models import Organization
-from marketplace.selectors import organization_access
 from notifications.models import (
     MAX_WORKERS_PER_NOTIFICATION,
     MESSAGE_MAX,
@@ -33,16 +31,6 @@ from notifications.services import (
     webhook_endpoint_update,
     workers_notify,
 )
-
-
-def _organization(request, organization_id) -> Organization:
-    organization, _membership = organization_access(
-        actor=request.user,
-        organization_id=organization_id,
-        only=request_bound_organization(request),
-    )
-    return organization
-
 
 # Emails to workers.
 
@@ -99,7 +87,7 @@ class NotifyWorkersApi(APIView):
     def post(self, request, organization_id: int):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        organization = _organization(request, organization_id)
+        organization = request_organization(request, organization_id)
         notification, failures = workers_notify(
             actor=request.user, organization=organization, **serializer.validated_data
         )
@@ -174,7 +162,7 @@ class WebhookEndpointInputSerializer(StrictInputSerializer):
 
 def _endpoint(request, organization_id, endpoint_id) -> WebhookEndpoint:
     return webhook_endpoint_access(
-        organization=_organization(request, organization_id), endpoint_id=endpoint_id
+        organization=request_organization(request, organization_id), endpoint_id=endpoint_id
     )
 
 
@@ -189,7 +177,7 @@ class WebhookEndpointListApi(APIView):
         responses={200: WebhookEndpointSerializer(many=True), **error_responses(400, 404)},
     )
     def get(self, request, organization_id: int):
-        organization = _organization(request, organization_id)
+        organization = request_organization(request, organization_id)
         return paginated_response(
             view=self,
             request=request,
@@ -205,7 +193,7 @@ class WebhookEndpointListApi(APIView):
     def post(self, request, organization_id: int):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        organization = _organization(request, organization_id)
+        organization = request_organization(request, organization_id)
         endpoint = webhook_endpoint_create(
             actor=request.user, organization=organization, **serializer.validated_data
         )

@@ -7,10 +7,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.api.pagination import CursorPagination, paginated_response
-from marketplace.api.permissions import SessionOnly, request_bound_organization
+from marketplace.api.permissions import SessionOnly, request_organization
 from marketplace.api.serializers import LanguagesField, StrictInputSerializer, error_responses
 from marketplace.exceptions import InvalidInput, NotFound
-from marketplace.selectors import organization_access
 from workforce.locales import COUNTRY_CODES
 from workforce.models import WorkerProfile
 from workforce.selectors import worker_block_list, worker_by_public_id, worker_profile_get
@@ -91,15 +90,6 @@ class WorkerBlockSerializer(serializers.Serializer):
     CreationTime = serializers.DateTimeField(source="created_at")
 
 
-def _organization(request, organization_id):
-    organization, _ = organization_access(
-        actor=request.user,
-        organization_id=organization_id,
-        only=request_bound_organization(request),
-    )
-    return organization
-
-
 def _worker(worker_id) -> WorkerProfile:
     """The worker with this public id; an unknown one is a field error, as on Mechanical
     Turk ("WorkerId is invalid.")."""
@@ -125,7 +115,7 @@ class WorkerBlockListApi(APIView):
         return paginated_response(
             view=self,
             request=request,
-            queryset=worker_block_list(organization=_organization(request, organization_id)),
+            queryset=worker_block_list(organization=request_organization(request, organization_id)),
             serializer_class=WorkerBlockSerializer,
         )
 
@@ -140,7 +130,7 @@ class WorkerBlockListApi(APIView):
         serializer.is_valid(raise_exception=True)
         block = worker_block(
             actor=request.user,
-            organization=_organization(request, organization_id),
+            organization=request_organization(request, organization_id),
             worker=_worker(serializer.validated_data["WorkerId"]),
             reason=serializer.validated_data["Reason"],
         )
@@ -155,7 +145,7 @@ class WorkerBlockDetailApi(APIView):
     def delete(self, request, organization_id: int, worker_id: str):
         worker_unblock(
             actor=request.user,
-            organization=_organization(request, organization_id),
+            organization=request_organization(request, organization_id),
             worker=_worker(worker_id),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

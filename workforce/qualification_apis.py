@@ -13,10 +13,9 @@ from rest_framework.views import APIView
 from jobs.api.work import WorkerApi
 from jobs.selectors import job_access
 from marketplace.api.pagination import CursorPagination, paginated_response
-from marketplace.api.permissions import request_bound_organization
+from marketplace.api.permissions import request_bound_organization, request_organization
 from marketplace.api.serializers import OutputSerializer, StrictInputSerializer, error_responses
 from marketplace.exceptions import InvalidInput
-from marketplace.selectors import organization_access
 from workforce.models import (
     MAX_REQUIREMENTS_PER_JOB,
     ActionsGuarded,
@@ -253,15 +252,6 @@ def _api_field_names():
         raise InvalidInput(error.message, fields=fields, code=error.code) from None
 
 
-def _organization(request, organization_id):
-    organization, _ = organization_access(
-        actor=request.user,
-        organization_id=organization_id,
-        only=request_bound_organization(request),
-    )
-    return organization
-
-
 # Views.
 
 
@@ -280,7 +270,9 @@ class QualificationTypeListApi(APIView):
         return paginated_response(
             view=self,
             request=request,
-            queryset=qualification_type_list(organization=_organization(request, organization_id)),
+            queryset=qualification_type_list(
+                organization=request_organization(request, organization_id)
+            ),
             serializer_class=QualificationTypeSerializer,
         )
 
@@ -296,7 +288,7 @@ class QualificationTypeListApi(APIView):
         with _api_field_names():
             created = qualification_type_create(
                 actor=request.user,
-                organization=_organization(request, organization_id),
+                organization=request_organization(request, organization_id),
                 **serializer.validated_data,
             )
         return Response(QualificationTypeSerializer(created).data, status=status.HTTP_201_CREATED)
@@ -309,7 +301,7 @@ class QualificationTypeDetailApi(APIView):
     @extend_schema(responses={200: QualificationTypeSerializer, **error_responses(404)})
     def get(self, request, organization_id: int, type_id: str):
         found = qualification_type_access(
-            organization=_organization(request, organization_id), type_id=type_id
+            organization=request_organization(request, organization_id), type_id=type_id
         )
         return Response(QualificationTypeSerializer(found).data)
 
@@ -321,7 +313,7 @@ class QualificationTypeDetailApi(APIView):
         serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         found = qualification_type_access(
-            organization=_organization(request, organization_id), type_id=type_id
+            organization=request_organization(request, organization_id), type_id=type_id
         )
         if serializer.validated_data:
             with _api_field_names():
@@ -347,7 +339,7 @@ class QualificationGrantListApi(APIView):
     )
     def get(self, request, organization_id: int, type_id: str):
         found = qualification_type_access(
-            organization=_organization(request, organization_id), type_id=type_id
+            organization=request_organization(request, organization_id), type_id=type_id
         )
         return paginated_response(
             view=self,
@@ -366,7 +358,7 @@ class QualificationGrantListApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         found = qualification_type_access(
-            organization=_organization(request, organization_id), type_id=type_id
+            organization=request_organization(request, organization_id), type_id=type_id
         )
         granted = qualification_grant(
             actor=request.user,
@@ -391,7 +383,7 @@ class QualificationRevokeApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         found = qualification_type_access(
-            organization=_organization(request, organization_id), type_id=type_id
+            organization=request_organization(request, organization_id), type_id=type_id
         )
         with _api_field_names():
             revoked = qualification_revoke(
@@ -488,7 +480,7 @@ class QualificationRequestListApi(APIView):
     )
     def get(self, request, organization_id: int, type_id: str):
         found = qualification_type_access(
-            organization=_organization(request, organization_id), type_id=type_id
+            organization=request_organization(request, organization_id), type_id=type_id
         )
         wanted = request.query_params.get("status")
         if wanted is not None and wanted not in QualificationRequestStatus.values:
@@ -519,7 +511,7 @@ class QualificationRequestAcceptApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         found = qualification_type_access(
-            organization=_organization(request, organization_id), type_id=type_id
+            organization=request_organization(request, organization_id), type_id=type_id
         )
         accepted = qualification_request_accept(
             actor=request.user,
@@ -543,7 +535,7 @@ class QualificationRequestRejectApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         found = qualification_type_access(
-            organization=_organization(request, organization_id), type_id=type_id
+            organization=request_organization(request, organization_id), type_id=type_id
         )
         with _api_field_names():
             rejected = qualification_request_reject(

@@ -15,6 +15,19 @@ def request_bound_organization(request) -> Organization | None:
     return api_key.organization if api_key else None
 
 
+def request_organization(request, organization_id) -> Organization:
+    """The organization `organization_id` if the request's user belongs to it (and, with
+    an API key, it is the key's); NotFound otherwise."""
+    from marketplace.selectors import organization_access
+
+    organization, _membership = organization_access(
+        actor=request.user,
+        organization_id=organization_id,
+        only=request_bound_organization(request),
+    )
+    return organization
+
+
 class SessionOnly(BasePermission):
     """Managing people and keys, or acting as a person, takes a logged-in session.
 
