@@ -115,6 +115,11 @@ class LabelingJob(BaseModel):
     workforce = models.ForeignKey(
         "workforce.Workforce", on_delete=models.PROTECT, related_name="labeling_jobs"
     )
+    contains_personal_information = models.BooleanField(
+        default=False,
+        help_text="The data holds personal information: it never goes to the public crowd "
+        "(the opposite of Ground Truth's FreeOfPersonallyIdentifiableInformation).",
+    )
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.DRAFT)
     failure_reason = models.CharField(max_length=1024, blank=True)
     launched_at = models.DateTimeField(null=True, blank=True)

@@ -43,6 +43,10 @@ from marketplace.api.serializers import StrictInputSerializer, error_responses
 from marketplace.selectors import organization_access
 
 WORKFORCE_HELP = "A private workforce id of the job's organization, or null for the public crowd."
+PERSONAL_HELP = (
+    "The data holds personal information, so the job cannot target the public crowd "
+    "(default false)."
+)
 
 
 # Output.
@@ -81,6 +85,7 @@ class LabelingJobSerializer(serializers.Serializer):
     max_human_labeled_objects = serializers.IntegerField(allow_null=True)
     max_percentage_labeled = serializers.IntegerField(allow_null=True)
     workforce = serializers.SerializerMethodField(help_text=WORKFORCE_HELP)
+    contains_personal_information = serializers.BooleanField(help_text=PERSONAL_HELP)
     status = serializers.ChoiceField(choices=JobStatus.choices)
     failure_reason = serializers.CharField()
     label_counters = LabelCountersSerializer(source="*")
@@ -178,6 +183,9 @@ class JobFieldsSerializer(StrictInputSerializer):
         allow_null=True,
         required=False,
         help_text=WORKFORCE_HELP,
+    )
+    contains_personal_information = serializers.BooleanField(
+        required=False, help_text=PERSONAL_HELP
     )
 
 

@@ -104,6 +104,11 @@ class JobForm(forms.Form):
         label="Workforce",
         help_text="Who may work on the job.",
     )
+    contains_personal_information = forms.BooleanField(
+        required=False,
+        label="The data contains personal information",
+        help_text="Such data never goes to the public crowd: choose a private workforce.",
+    )
     task_availability_lifetime_seconds = forms.IntegerField(
         required=False,
         label="Availability lifetime (seconds)",

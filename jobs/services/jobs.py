@@ -64,6 +64,7 @@ JOB_FIELDS = (
     "max_human_labeled_objects",
     "max_percentage_labeled",
     "workforce",
+    "contains_personal_information",
 )
 REQUIRED_JOB_FIELDS = (
     "name",
@@ -227,6 +228,25 @@ def _check_instructions(fields: dict, problems: dict) -> None:
             problems[name] = [f"At most {limit} characters (after cleaning the HTML)."]
 
 
+def _check_personal_information(job: LabelingJob, fields: dict, problems: dict) -> None:
+    """Data with personal information never goes to the public crowd (Ground Truth's
+    content classifiers: only data free of it may)."""
+    flag = fields.get("contains_personal_information", job.contains_personal_information)
+    if not isinstance(flag, bool):
+        problems["contains_personal_information"] = ["Give true or false."]
+        return
+    if not flag:
+        return
+    workforce = fields["workforce"] if "workforce" in fields else job.workforce
+    if workforce is not None and workforce.kind == WorkforceKind.PUBLIC:
+        field = "workforce" if "workforce" in fields else "contains_personal_information"
+        problems.setdefault(
+            field,
+            ["Data with personal information cannot go to the public crowd; choose a "
+             "private workforce."],
+        )  # fmt: skip
+
+
 def _resolve_workforce(value, *, organization_id: int, problems: dict) -> Workforce | None:
     """The public crowd (None), or a workforce of this organization; anything else is
     refused without saying whether it exists."""
@@ -267,6 +287,7 @@ def _apply_fields(job: LabelingJob, fields: dict) -> list[str]:
         fields["workforce"] = _resolve_workforce(
             fields["workforce"], organization_id=job.organization_id, problems=problems
         )
+    _check_personal_information(job, fields, problems)
 
     task_type = None
     task_type_key = fields.get("task_type", job.task_type)

@@ -905,3 +905,39 @@ def test_an_empty_manifest_body_is_refused(world, client):
     assert response.json() == error(
         "manifest_invalid", "The manifest is empty.", {"manifest": ["The manifest has no lines."]}
     )
+
+
+def test_data_with_personal_information_never_targets_the_public_crowd(world, client):
+    from tests.jobs.factories import PrivateWorkforceFactory
+
+    team = PrivateWorkforceFactory(organization=world.organization)
+    before = snapshot()
+
+    public = client.post(
+        "/api/v1/jobs/",
+        {**create_body(world.organization), "contains_personal_information": True},
+        format="json",
+    )
+
+    assert public.status_code == 400
+    assert list(public.json()["fields"]) == ["workforce"]
+    assert snapshot() == before
+    private = client.post(
+        "/api/v1/jobs/",
+        create_body(world.organization, contains_personal_information=True, workforce=team.pk),
+        format="json",
+    )
+    assert private.status_code == 201
+    assert private.json()["contains_personal_information"] is True
+    url = f"/api/v1/jobs/{private.json()['id']}/"
+    moved = client.patch(url, {"workforce": None}, format="json")
+    assert list(moved.json()["fields"]) == ["workforce"]
+    plain = client.post(
+        "/api/v1/jobs/", create_body(world.organization, name="plain"), format="json"
+    )
+    flagged = client.patch(
+        f"/api/v1/jobs/{plain.json()['id']}/",
+        {"contains_personal_information": True},
+        format="json",
+    )
+    assert list(flagged.json()["fields"]) == ["contains_personal_information"]

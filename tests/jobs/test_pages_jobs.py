@@ -175,6 +175,25 @@ def test_create_makes_a_draft_job_from_the_form():
     assert JobEvent.objects.filter(job=job, kind="created").count() == 1
 
 
+def test_personal_data_is_refused_for_the_public_crowd_on_the_page_too():
+    organization = OrganizationFactory()
+    requester = requester_of(organization)
+    team = PrivateWorkforceFactory(organization=organization)
+    client = client_for(requester)
+
+    refused = client.post(reverse("job_create"), create_form(contains_personal_information="on"))
+    created = client.post(
+        reverse("job_create"),
+        create_form(contains_personal_information="on", workforce=str(team.pk)),
+    )
+
+    assert refused.status_code == 400  # the form again, with the reason
+    assert "cannot go to the public crowd" in refused.content.decode()
+    assert created.status_code == 302
+    job = LabelingJob.objects.get(name="street-signs")
+    assert (job.contains_personal_information, job.workforce) == (True, team)
+
+
 def test_create_for_a_private_workforce_in_one_of_several_organizations():
     first, second = OrganizationFactory(name="First"), OrganizationFactory(name="Second")
     requester = requester_of(first)

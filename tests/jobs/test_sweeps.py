@@ -225,4 +225,5 @@ def test_beat_runs_every_sweep():
         "jobs.hits_expire": 60.0,
         "jobs.jobs_finish_expired": 60.0,
     }
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery
     assert set(schedule) <= set(app.tasks)
