@@ -6,14 +6,16 @@ from workforce.apis import WorkerBlockDetailApi, WorkerBlockListApi
 from workforce.qualification_apis import (
     JobRequirementsApi,
     QualificationGrantListApi,
-    QualificationRequestAcceptApi,
-    QualificationRequestListApi,
-    QualificationRequestRejectApi,
     QualificationRevokeApi,
     QualificationTypeDetailApi,
     QualificationTypeListApi,
     SystemQualificationTypeListApi,
     WorkQualificationListApi,
+)
+from workforce.qualification_request_apis import (
+    QualificationRequestAcceptApi,
+    QualificationRequestListApi,
+    QualificationRequestRejectApi,
     WorkQualificationRequestListApi,
     WorkQualificationRequestStartApi,
     WorkQualificationRequestSubmitApi,
