@@ -267,16 +267,18 @@ def invitation_check_usable(invitation: Invitation) -> None:
         raise Conflict("This invitation has expired. Ask for a new one.", code="invitation_expired")
 
 
-def _require_invited_address(*, actor: User, invitation: Invitation) -> None:
+def invited_address_require(*, actor: User, email: str) -> None:
+    """The invitation to `email` may be accepted by `actor`: one of their verified
+    addresses (any invitation link, to an organization or a workforce)."""
     from allauth.account.models import EmailAddress
 
-    addresses = EmailAddress.objects.filter(user=actor, email__iexact=invitation.email)
+    addresses = EmailAddress.objects.filter(user=actor, email__iexact=email)
     if addresses.filter(verified=True).exists():
         return
     if addresses.exists():
-        raise EmailNotVerified(f"Verify {invitation.email} before accepting this invitation.")
+        raise EmailNotVerified(f"Verify {email} before accepting this invitation.")
     raise PermissionDenied(
-        f"This invitation was sent to {invitation.email}. Log in with that address to accept it.",
+        f"This invitation was sent to {email}. Log in with that address to accept it.",
         code="invitation_email_mismatch",
     )
 
@@ -288,7 +290,7 @@ def invitation_accept(*, actor: User, token: str) -> Membership:
     organization = _lock_organization(invitation.organization)
     invitation = _lock(Invitation, invitation.pk)
     invitation_check_usable(invitation)
-    _require_invited_address(actor=actor, invitation=invitation)
+    invited_address_require(actor=actor, email=invitation.email)
     if membership_get(actor=actor, organization=organization) is not None:
         raise Conflict(f"You are already a member of {organization.name}.", code="already_member")
     membership = Membership.objects.create(

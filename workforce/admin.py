@@ -12,6 +12,7 @@ from workforce.models import (
     WorkerBlock,
     WorkerProfile,
     Workforce,
+    WorkforceInvitation,
     WorkforceMember,
 )
 from workforce.services import worker_reinstate, worker_suspend
@@ -148,3 +149,11 @@ class QualificationRequirementAdmin(ReadOnlyAdmin):
     search_fields = ("job__name", "qualification_type__name")
     list_select_related = ("job", "qualification_type")
     inlines = [QualificationRequirementValueInline]
+
+
+@admin.register(WorkforceInvitation)
+class WorkforceInvitationAdmin(ReadOnlyAdmin):
+    list_display = ("email", "workforce", "status", "invited_by", "expires_at", "created_at")
+    list_filter = ("status",)
+    search_fields = ("email", "workforce__name", "workforce__organization__name")
+    list_select_related = ("workforce", "invited_by")

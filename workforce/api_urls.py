@@ -1,4 +1,5 @@
-"""API v1 routes for qualifications and worker blocks (included from marketplace.api.urls)."""
+"""API v1 routes of the workforce app: qualifications, worker blocks and private
+workforces (included from marketplace.api.urls)."""
 
 from django.urls import path
 
@@ -21,9 +22,20 @@ from workforce.qualification_request_apis import (
     WorkQualificationRequestSubmitApi,
     WorkRequestableTypeListApi,
 )
+from workforce.workforce_apis import (
+    WorkforceDetailApi,
+    WorkforceInvitationAcceptApi,
+    WorkforceInvitationDetailApi,
+    WorkforceInvitationListApi,
+    WorkforceListApi,
+    WorkforceMemberDetailApi,
+    WorkforceMemberListApi,
+)
 
 TYPES = "organizations/<int:organization_id>/qualification-types/"
 TYPE = f"{TYPES}<str:type_id>/"
+WORKFORCES = "organizations/<int:organization_id>/workforces/"
+WORKFORCE = f"{WORKFORCES}<int:workforce_id>/"
 
 urlpatterns = [
     path(TYPES, QualificationTypeListApi.as_view(), name="api-qualification-types"),
@@ -89,5 +101,28 @@ urlpatterns = [
         "organizations/<int:organization_id>/worker-blocks/<str:worker_id>/",
         WorkerBlockDetailApi.as_view(),
         name="api-worker-block",
+    ),
+    path(WORKFORCES, WorkforceListApi.as_view(), name="api-workforces"),
+    path(WORKFORCE, WorkforceDetailApi.as_view(), name="api-workforce"),
+    path(f"{WORKFORCE}members/", WorkforceMemberListApi.as_view(), name="api-workforce-members"),
+    path(
+        f"{WORKFORCE}members/<str:worker_id>/",
+        WorkforceMemberDetailApi.as_view(),
+        name="api-workforce-member",
+    ),
+    path(
+        f"{WORKFORCE}invitations/",
+        WorkforceInvitationListApi.as_view(),
+        name="api-workforce-invitations",
+    ),
+    path(
+        f"{WORKFORCE}invitations/<int:invitation_id>/",
+        WorkforceInvitationDetailApi.as_view(),
+        name="api-workforce-invitation",
+    ),
+    path(
+        "workforce-invitations/<str:token>/accept/",
+        WorkforceInvitationAcceptApi.as_view(),
+        name="api-workforce-invitation-accept",
     ),
 ]

@@ -131,6 +131,54 @@ class WorkforceMember(BaseModel):
 MAX_BLOCKS_PER_ORGANIZATION = 100_000  # Mechanical Turk's limit per requester
 
 
+WORKFORCE_INVITATION_DAYS = 7
+
+
+class WorkforceInvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REVOKED = "revoked", "Revoked"
+
+
+class WorkforceInvitation(BaseModel):
+    """An email invitation to work in an organization's private workforce: single use,
+    expiring; the link's token is the id signed with SECRET_KEY. It works for a person
+    without an account (they sign up with the address, then accept) and makes the one
+    who accepts a worker if they were not."""
+
+    workforce = models.ForeignKey(Workforce, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=254)
+    status = models.CharField(
+        max_length=10,
+        choices=WorkforceInvitationStatus.choices,
+        default=WorkforceInvitationStatus.PENDING,
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(
+        WorkerProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=WorkforceInvitationStatus.values),
+                name="workforce_invitation_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["workforce", "email"],
+                condition=Q(status="pending"),
+                name="workforce_invitation_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.workforce}"
+
+
 class WorkerBlock(BaseModel):
     """A requester organization's block on a worker: none of its work reaches them."""
 

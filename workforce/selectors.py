@@ -1,6 +1,6 @@
 """Reads for workers, workforces and qualifications."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from marketplace.exceptions import NotFound
 from marketplace.models import Organization, User
@@ -12,7 +12,9 @@ from workforce.models import (
     WorkerBlock,
     WorkerProfile,
     Workforce,
+    WorkforceInvitation,
     WorkforceKind,
+    WorkforceMember,
 )
 
 
@@ -124,3 +126,38 @@ def worker_qualification_request_list(*, worker: WorkerProfile) -> QuerySet[Qual
         .select_related("worker", "qualification_type")
         .order_by("-started_at", "-id")
     )
+
+
+def private_workforce_list(*, organization: Organization) -> QuerySet[Workforce]:
+    """The organization's private workforces, newest first, with their member counts."""
+    return (
+        Workforce.objects.filter(organization=organization, kind=WorkforceKind.PRIVATE)
+        .annotate(member_count=Count("members"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def private_workforce_access(*, organization: Organization, workforce_id) -> Workforce:
+    try:
+        return private_workforce_list(organization=organization).get(pk=int(workforce_id))
+    except (Workforce.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+
+
+def workforce_member_list(*, workforce: Workforce) -> QuerySet[WorkforceMember]:
+    return (
+        WorkforceMember.objects.filter(workforce=workforce)
+        .select_related("worker__user")
+        .order_by("-created_at", "-id")
+    )
+
+
+def workforce_invitation_list(*, workforce: Workforce) -> QuerySet[WorkforceInvitation]:
+    return WorkforceInvitation.objects.filter(workforce=workforce).order_by("-created_at", "-id")
+
+
+def workforce_invitation_access(*, workforce: Workforce, invitation_id) -> WorkforceInvitation:
+    try:
+        return workforce_invitation_list(workforce=workforce).get(pk=int(invitation_id))
+    except (WorkforceInvitation.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None

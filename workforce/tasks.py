@@ -15,3 +15,22 @@ REFRESH_WINDOW = timedelta(minutes=5)
 @shared_task(name="workforce.system_qualifications_refresh", ignore_result=True)
 def system_qualifications_refresh() -> int:
     return approval_qualifications_refresh_since(since=timezone.now() - REFRESH_WINDOW)
+
+
+@shared_task(name="workforce.workforce_invitation_send_email", ignore_result=True)
+def workforce_invitation_send_email(invitation_id: int) -> None:
+    """Email the link, unless the invitation was withdrawn, used or expired since."""
+    from workforce.emails import workforce_invitation_email_send
+    from workforce.models import WorkforceInvitation, WorkforceInvitationStatus
+
+    invitation = (
+        WorkforceInvitation.objects.select_related("workforce__organization", "invited_by")
+        .filter(
+            pk=invitation_id,
+            status=WorkforceInvitationStatus.PENDING,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+    if invitation is not None:
+        workforce_invitation_email_send(invitation=invitation)

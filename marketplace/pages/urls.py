@@ -50,4 +50,9 @@ urlpatterns = [
     ),
     path("worker/", views.worker_profile, name="worker_profile"),
     path("invitations/<str:token>/", views.invitation_detail, name="invitation_detail"),
+    path(
+        "workforce-invitations/<str:token>/",
+        views.workforce_invitation_detail,
+        name="workforce_invitation_detail",
+    ),
 ]

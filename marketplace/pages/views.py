@@ -376,6 +376,40 @@ def worker_profile(request):
 
 
 @domain_errors_as_pages
+def workforce_invitation_detail(request, token):
+    """The page a workforce invitation email links to; a POST by the invited person
+    accepts it (making them a worker if they were not)."""
+    from workforce.private_workforces import (
+        invitation_from_token as workforce_invitation_from_token,
+    )
+    from workforce.private_workforces import (
+        workforce_invitation_accept,
+        workforce_invitation_check_usable,
+    )
+
+    invitation = workforce_invitation_from_token(token)
+    try:
+        workforce_invitation_check_usable(invitation)
+    except Conflict as error:
+        return _error_page(request, error, status=INVITATION_ERROR_STATUS.get(error.code))
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?{urlencode({'next': request.path})}")
+        workforce_invitation_accept(actor=request.user, token=token)
+        messages.success(request, f"You now work in {invitation.workforce.name}.")
+        return redirect("work_list")
+    context = {"invitation": invitation}
+    if not request.user.is_authenticated:
+        get_adapter(request).stash_verified_email(request, invitation.email)
+        context["signup_url"] = (
+            f"{reverse('account_signup')}?"
+            f"{urlencode({'next': request.path, 'email': invitation.email})}"
+        )
+        context["login_url"] = f"{reverse('account_login')}?{urlencode({'next': request.path})}"
+    return render(request, "pages/workforce_invitation_detail.html", context)
+
+
+@domain_errors_as_pages
 def invitation_detail(request, token):
     """The page an invitation email links to; a POST by the invited user accepts it."""
     invitation = invitation_from_token(token=token)

@@ -67,6 +67,19 @@ ENDPOINTS = {
     "/api/v1/organizations/{organization_id}/qualification-types/{type_id}/requests/"
     "{request_id}/reject/": {"post"},
     "/api/v1/work/qualification-types/": {"get"},
+    "/api/v1/organizations/{organization_id}/workforces/": {"get", "post"},
+    "/api/v1/organizations/{organization_id}/workforces/{workforce_id}/": {"get", "patch"},
+    "/api/v1/organizations/{organization_id}/workforces/{workforce_id}/members/": {"get"},
+    "/api/v1/organizations/{organization_id}/workforces/{workforce_id}/members/{worker_id}/": {
+        "delete"
+    },
+    "/api/v1/organizations/{organization_id}/workforces/{workforce_id}/invitations/": {
+        "get",
+        "post",
+    },
+    "/api/v1/organizations/{organization_id}/workforces/{workforce_id}/invitations/"
+    "{invitation_id}/": {"delete"},
+    "/api/v1/workforce-invitations/{token}/accept/": {"post"},
     "/api/v1/work/qualification-types/{type_id}/request/": {"post"},
     "/api/v1/work/qualification-requests/": {"get"},
     "/api/v1/work/qualification-requests/{request_id}/submit/": {"post"},
