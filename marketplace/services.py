@@ -63,6 +63,23 @@ def fields_require_known(*, fields: dict, allowed: Iterable[str]) -> None:
         raise InvalidInput(fields={name: ["Unknown field."] for name in unknown})
 
 
+def member_require(*, actor: User, organization_id: int | None) -> None:
+    """NotFound unless `actor` belongs to the organization: anyone else learns nothing
+    (None, the owner of the platform's own rows, has no members)."""
+    if (
+        organization_id is None
+        or not Membership.objects.filter(user=actor, organization_id=organization_id).exists()
+    ):
+        raise NotFound()
+
+
+def reason_clean(reason, *, field: str = "reason") -> str:
+    """A reason someone will read (a worker, mostly): 1-1024 characters, trimmed."""
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > 1024:
+        raise InvalidInput(fields={field: ["Give the reason (1-1024 characters)."]})
+    return reason.strip()
+
+
 def instance_validate(*, instance: models.Model, fields: Iterable[str]) -> None:
     """Run the model's field rules (length, blank, choices, validators) on `fields`."""
     names = set(fields)

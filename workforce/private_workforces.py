@@ -12,7 +12,11 @@ from django.utils import timezone
 from marketplace.celery import enqueue_on_commit
 from marketplace.exceptions import Conflict, InvalidInput, NotFound
 from marketplace.models import Organization, User
-from marketplace.services import invited_address_require, user_require_verified_email
+from marketplace.services import (
+    invited_address_require,
+    member_require,
+    user_require_verified_email,
+)
 from workforce.models import (
     WORKFORCE_INVITATION_DAYS,
     WorkerProfile,
@@ -22,7 +26,6 @@ from workforce.models import (
     WorkforceKind,
     WorkforceMember,
 )
-from workforce.qualifications import require_member
 
 INVITATION_TOKEN_SALT = "groundwork.workforce-invitation"  # noqa: S105 - a salt, not a secret
 
@@ -47,7 +50,7 @@ def _save_named(workforce: Workforce) -> Workforce:
 @transaction.atomic
 def workforce_create(*, actor: User, organization: Organization, name: str) -> Workforce:
     """A private workforce of the organization (any member may create one)."""
-    require_member(actor=actor, organization_id=organization.pk)
+    member_require(actor=actor, organization_id=organization.pk)
     workforce = Workforce(kind=WorkforceKind.PRIVATE, organization=organization)
     workforce.name = _clean_name(name)
     return _save_named(workforce)
@@ -55,7 +58,7 @@ def workforce_create(*, actor: User, organization: Organization, name: str) -> W
 
 @transaction.atomic
 def workforce_rename(*, actor: User, workforce: Workforce, name: str) -> Workforce:
-    require_member(actor=actor, organization_id=workforce.organization_id)
+    member_require(actor=actor, organization_id=workforce.organization_id)
     workforce = Workforce.objects.select_for_update().get(pk=workforce.pk)
     workforce.name = _clean_name(name)
     return _save_named(workforce)
@@ -65,7 +68,7 @@ def workforce_rename(*, actor: User, workforce: Workforce, name: str) -> Workfor
 def workforce_member_remove(*, actor: User, workforce: Workforce, worker: WorkerProfile) -> None:
     """The worker gets none of the workforce's new work; what they hold they may finish.
     Removing someone who is not a member changes nothing."""
-    require_member(actor=actor, organization_id=workforce.organization_id)
+    member_require(actor=actor, organization_id=workforce.organization_id)
     WorkforceMember.objects.filter(workforce=workforce, worker=worker).delete()
 
 
@@ -95,7 +98,7 @@ def invitation_from_token(token: str) -> WorkforceInvitation:
 def workforce_invite(*, actor: User, workforce: Workforce, email: str) -> WorkforceInvitation:
     """Invite `email` to the workforce; a pending invitation to the same address is
     replaced. The email goes out after commit."""
-    require_member(actor=actor, organization_id=workforce.organization_id)
+    member_require(actor=actor, organization_id=workforce.organization_id)
     user_require_verified_email(user=actor)
     email = email.strip().lower() if isinstance(email, str) else ""
     try:
@@ -126,7 +129,7 @@ def workforce_invitation_revoke(
     *, actor: User, invitation: WorkforceInvitation
 ) -> WorkforceInvitation:
     """Withdraw a pending invitation; withdrawing it again changes nothing."""
-    require_member(actor=actor, organization_id=invitation.workforce.organization_id)
+    member_require(actor=actor, organization_id=invitation.workforce.organization_id)
     invitation = WorkforceInvitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status == WorkforceInvitationStatus.ACCEPTED:
         raise Conflict("This invitation has already been used.", code="invitation_used")

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from marketplace.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from marketplace.models import User
+from marketplace.services import member_require, reason_clean
 from workforce.models import (
     OPEN_REQUEST_STATUSES,
     Qualification,
@@ -19,7 +20,7 @@ from workforce.models import (
     QualificationTypeStatus,
     WorkerProfile,
 )
-from workforce.qualifications import INTEGER_LIMIT, qualification_set, require_member
+from workforce.qualifications import integer_value_check, qualification_set
 
 
 def is_requestable(qualification_type: QualificationType) -> bool:
@@ -152,7 +153,7 @@ def _answer_problems(answers, questions: dict[str, set[str]]) -> list[str]:
 def _review(*, actor: User, request_id, qualification_type: QualificationType):
     if qualification_type.is_system:
         raise PermissionDenied("System qualifications are computed by the platform.")
-    require_member(actor=actor, organization_id=qualification_type.owner_id)
+    member_require(actor=actor, organization_id=qualification_type.owner_id)
     request = _lock_request(request_id)
     if request.qualification_type_id != qualification_type.pk:
         raise NotFound()
@@ -166,12 +167,7 @@ def qualification_request_accept(
     *, actor: User, qualification_type: QualificationType, request_id, integer_value: int = 1
 ) -> QualificationRequest:
     """Grant a request reviewed by hand (Mechanical Turk's AcceptQualificationRequest)."""
-    if (
-        isinstance(integer_value, bool)
-        or not isinstance(integer_value, int)
-        or not (-INTEGER_LIMIT <= integer_value <= INTEGER_LIMIT)
-    ):
-        raise InvalidInput(fields={"integer_value": ["Give a whole number (32-bit)."]})
+    integer_value_check(integer_value)
     request = _review(actor=actor, request_id=request_id, qualification_type=qualification_type)
     qualification_set(
         qualification_type=qualification_type, worker=request.worker, integer_value=integer_value
@@ -187,10 +183,9 @@ def qualification_request_reject(
     *, actor: User, qualification_type: QualificationType, request_id, reason: str
 ) -> QualificationRequest:
     """Refuse a request reviewed by hand, with a reason the worker sees."""
-    if not isinstance(reason, str) or not reason.strip() or len(reason) > 1024:
-        raise InvalidInput(fields={"reason": ["Give the reason the worker will see (1-1024)."]})
+    reason = reason_clean(reason)
     request = _review(actor=actor, request_id=request_id, qualification_type=qualification_type)
-    request.status, request.reason = QualificationRequestStatus.REJECTED, reason.strip()
+    request.status, request.reason = QualificationRequestStatus.REJECTED, reason
     request.reviewed_at = timezone.now()
     request.save(update_fields=["status", "reason", "reviewed_at", "updated_at"])
     return request

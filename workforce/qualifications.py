@@ -10,8 +10,12 @@ from django.utils import timezone
 from jobs.models import JobStatus, LabelingJob
 from marketplace.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from marketplace.models import Organization, User
-from marketplace.selectors import membership_get
-from marketplace.services import fields_require_known, instance_validate
+from marketplace.services import (
+    fields_require_known,
+    instance_validate,
+    member_require,
+    reason_clean,
+)
 from workforce.locales import locale_problems
 from workforce.models import (
     MAX_INTEGER_VALUES,
@@ -61,15 +65,6 @@ LOCALE_COMPARATORS = {
 INTEGER_LIMIT = 2**31 - 1
 
 
-def require_member(*, actor: User, organization_id: int | None) -> None:
-    """NotFound unless `actor` belongs to the organization (a system type's is no one's)."""
-    if (
-        organization_id is None
-        or membership_get(actor=actor, organization=Organization(pk=organization_id)) is None
-    ):
-        raise NotFound()
-
-
 # Qualification types.
 
 
@@ -78,7 +73,7 @@ def qualification_type_create(
     *, actor: User, organization: Organization, **fields
 ) -> QualificationType:
     """A qualification type owned by `organization` (any member may create one)."""
-    require_member(actor=actor, organization_id=organization.pk)
+    member_require(actor=actor, organization_id=organization.pk)
     fields_require_known(fields=fields, allowed=QUALIFICATION_TYPE_FIELDS)
     qualification_type = QualificationType(owner=organization, **fields)
     instance_validate(instance=qualification_type, fields=fields)
@@ -91,7 +86,7 @@ def qualification_type_create(
 def qualification_type_update(
     *, actor: User, qualification_type: QualificationType, **fields
 ) -> QualificationType:
-    require_member(actor=actor, organization_id=qualification_type.owner_id)
+    member_require(actor=actor, organization_id=qualification_type.owner_id)
     fields_require_known(fields=fields, allowed=QUALIFICATION_TYPE_FIELDS)
     qualification_type = QualificationType.objects.select_for_update().get(pk=qualification_type.pk)
     if (
@@ -219,7 +214,7 @@ def _save_unique_name(qualification_type: QualificationType) -> None:
 def _lock_type_for_grants(*, actor: User, qualification_type: QualificationType):
     if qualification_type.is_system:
         raise PermissionDenied("System qualifications are computed by the platform.")
-    require_member(actor=actor, organization_id=qualification_type.owner_id)
+    member_require(actor=actor, organization_id=qualification_type.owner_id)
 
 
 @transaction.atomic
@@ -233,15 +228,24 @@ def qualification_grant(
     """Grant (or grant again, with a new value) a type `actor`'s organization owns
     (Mechanical Turk's AssociateQualificationWithWorker; the value defaults to 1)."""
     _lock_type_for_grants(actor=actor, qualification_type=qualification_type)
-    if (
-        isinstance(integer_value, bool)
-        or not isinstance(integer_value, int)
-        or not (-INTEGER_LIMIT <= integer_value <= INTEGER_LIMIT)
-    ):
-        raise InvalidInput(fields={"integer_value": ["Give a whole number (32-bit)."]})
+    integer_value_check(integer_value)
     return qualification_set(
         qualification_type=qualification_type, worker=worker, integer_value=integer_value
     )
+
+
+def is_integer_value(value) -> bool:
+    """A qualification's value: a 32-bit whole number (booleans are not numbers here)."""
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, int)
+        and -INTEGER_LIMIT <= value <= INTEGER_LIMIT
+    )
+
+
+def integer_value_check(value) -> None:
+    if not is_integer_value(value):
+        raise InvalidInput(fields={"integer_value": ["Give a whole number (32-bit)."]})
 
 
 def qualification_set(*, qualification_type, worker, **values) -> Qualification:
@@ -270,8 +274,7 @@ def qualification_revoke(
     """Revoke a grant (Mechanical Turk's DisassociateQualificationFromWorker): the row stays,
     Revoked, with the reason the worker sees. Revoking a revoked one changes nothing."""
     _lock_type_for_grants(actor=actor, qualification_type=qualification_type)
-    if not isinstance(reason, str) or not reason.strip() or len(reason) > 1024:
-        raise InvalidInput(fields={"reason": ["Give the reason the worker will see (1-1024)."]})
+    reason = reason_clean(reason)
     qualification = (
         Qualification.objects.select_for_update()
         .filter(qualification_type=qualification_type, worker=worker)
@@ -281,7 +284,7 @@ def qualification_revoke(
         raise NotFound("This worker does not have this qualification.")
     if qualification.status == QualificationStatus.GRANTED:
         qualification.status = QualificationStatus.REVOKED
-        qualification.revoke_reason = reason.strip()
+        qualification.revoke_reason = reason
         qualification.save(update_fields=["status", "revoke_reason", "updated_at"])
     return qualification
 
@@ -306,7 +309,7 @@ def job_requirements_set(
     """Replace a draft job's qualification requirements (0-10, Mechanical Turk's
     QualificationRequirement shape). All of them are checked first; any problem refuses
     the whole list, naming each field, and changes nothing."""
-    require_member(actor=actor, organization_id=job.organization_id)
+    member_require(actor=actor, organization_id=job.organization_id)
     job = LabelingJob.objects.select_for_update().get(pk=job.pk)
     if job.status != JobStatus.DRAFT:
         raise Conflict(
@@ -429,9 +432,7 @@ def _value_problems(comparator, integers: list, locales: list, *, is_locale: boo
     problems = [
         f"{value!r} is not a whole number (32-bit)."
         for value in integers
-        if isinstance(value, bool)
-        or not isinstance(value, int)
-        or not -INTEGER_LIMIT <= value <= INTEGER_LIMIT
+        if not is_integer_value(value)
     ]
     for value in locales:
         problems += locale_problems(value)

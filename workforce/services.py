@@ -5,12 +5,13 @@ staff's platform-wide suspension."""
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from marketplace.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from marketplace.exceptions import Conflict, NotFound, PermissionDenied
 from marketplace.models import Organization, User
-from marketplace.selectors import membership_get
 from marketplace.services import (
     fields_require_known,
     instance_validate,
+    member_require,
+    reason_clean,
     user_require_verified_email,
 )
 from workforce.models import (
@@ -68,25 +69,14 @@ def worker_profile_update(*, actor: User, **fields) -> WorkerProfile:
 # Blocks (Mechanical Turk's CreateWorkerBlock / DeleteWorkerBlock).
 
 
-def _require_member(*, actor: User, organization: Organization) -> None:
-    if membership_get(actor=actor, organization=organization) is None:
-        raise NotFound()
-
-
-def _clean_reason(reason, *, field: str = "reason") -> str:
-    if not isinstance(reason, str) or not reason.strip() or len(reason) > 1024:
-        raise InvalidInput(fields={field: ["Give a reason (1-1024 characters)."]})
-    return reason.strip()
-
-
 @transaction.atomic
 def worker_block(
     *, actor: User, organization: Organization, worker: WorkerProfile, reason: str
 ) -> WorkerBlock:
     """Block a worker from all of the organization's work; blocking again updates the
     reason. At most MAX_BLOCKS_PER_ORGANIZATION per organization (Mechanical Turk's)."""
-    _require_member(actor=actor, organization=organization)
-    reason = _clean_reason(reason)
+    member_require(actor=actor, organization_id=organization.pk)
+    reason = reason_clean(reason)
     # One organization's blocks change one at a time, so the limit holds under concurrency.
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
     block = WorkerBlock.objects.filter(organization=organization, worker=worker).first()
@@ -108,7 +98,7 @@ def worker_block(
 @transaction.atomic
 def worker_unblock(*, actor: User, organization: Organization, worker: WorkerProfile) -> None:
     """Lift a block; a worker who is not blocked stays so (it succeeds and changes nothing)."""
-    _require_member(actor=actor, organization=organization)
+    member_require(actor=actor, organization_id=organization.pk)
     WorkerBlock.objects.filter(organization=organization, worker=worker).delete()
 
 
@@ -121,7 +111,7 @@ def worker_suspend(*, actor: User, worker: WorkerProfile, reason: str) -> Worker
     still be submitted (nothing a worker did is lost)."""
     if not actor.is_staff:
         raise PermissionDenied("Only staff can suspend a worker.")
-    reason = _clean_reason(reason)
+    reason = reason_clean(reason)
     worker = WorkerProfile.objects.select_for_update().get(pk=worker.pk)
     if worker.suspended_at is None:
         worker.suspended_at = timezone.now()

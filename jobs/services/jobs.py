@@ -39,8 +39,11 @@ from jobs.tasktypes import task_type_get
 from marketplace.celery import enqueue_on_commit
 from marketplace.exceptions import Conflict, InvalidInput, NotFound
 from marketplace.models import Organization, User
-from marketplace.selectors import membership_get
-from marketplace.services import fields_require_known, user_require_verified_email
+from marketplace.services import (
+    fields_require_known,
+    member_require,
+    user_require_verified_email,
+)
 from notifications import events
 from payments.money import MONEY_PLACES, money_quantize
 from workforce.models import Workforce, WorkforceKind
@@ -146,12 +149,6 @@ def _transition(
         update_fields.append("ended_at")
     job.save(update_fields=update_fields)
     _event(job, actor, kind, old=old, **data)
-
-
-def _require_member(*, actor: User, organization_id: int) -> None:
-    """Any member of the job's organization may run it; anyone else learns nothing."""
-    if membership_get(actor=actor, organization=Organization(pk=organization_id)) is None:
-        raise NotFound()
 
 
 # Input rules.
@@ -351,7 +348,7 @@ def _save_unique_name(job: LabelingJob, **save_options) -> None:
 @transaction.atomic
 def job_create(*, actor: User, organization: Organization, **fields) -> LabelingJob:
     """A draft job of `organization`. Bad input is refused with field messages and no row."""
-    _require_member(actor=actor, organization_id=organization.pk)
+    member_require(actor=actor, organization_id=organization.pk)
     user_require_verified_email(user=actor)
     fields_require_known(fields=fields, allowed=JOB_FIELDS)
     missing = [name for name in REQUIRED_JOB_FIELDS if name not in fields]
@@ -368,7 +365,7 @@ def job_create(*, actor: User, organization: Organization, **fields) -> Labeling
 @transaction.atomic
 def job_update(*, actor: User, job: LabelingJob, **fields) -> LabelingJob:
     """Change a draft job's settings; a launched job's settings are fixed."""
-    _require_member(actor=actor, organization_id=job.organization_id)
+    member_require(actor=actor, organization_id=job.organization_id)
     fields_require_known(fields=fields, allowed=JOB_FIELDS)
     job = job_lock(job_id=job.pk)
     if job.status != JobStatus.DRAFT:
@@ -388,7 +385,7 @@ def job_launch(*, actor: User, job: LabelingJob) -> LabelingJob:
 
     Launching a running job again returns it unchanged.
     """
-    _require_member(actor=actor, organization_id=job.organization_id)
+    member_require(actor=actor, organization_id=job.organization_id)
     user_require_verified_email(user=actor)
     job = job_lock(job_id=job.pk)
     if job.status == JobStatus.RUNNING:
@@ -418,7 +415,7 @@ def job_launch(*, actor: User, job: LabelingJob) -> LabelingJob:
 @transaction.atomic
 def job_pause(*, actor: User, job: LabelingJob) -> LabelingJob:
     """Running -> paused: no worker gets new work from it; live assignments carry on."""
-    _require_member(actor=actor, organization_id=job.organization_id)
+    member_require(actor=actor, organization_id=job.organization_id)
     job = job_lock(job_id=job.pk)
     if job.status == JobStatus.PAUSED:
         return job
@@ -431,7 +428,7 @@ def job_pause(*, actor: User, job: LabelingJob) -> LabelingJob:
 @transaction.atomic
 def job_resume(*, actor: User, job: LabelingJob) -> LabelingJob:
     """Paused -> running, releasing HITs into the slots that opened meanwhile."""
-    _require_member(actor=actor, organization_id=job.organization_id)
+    member_require(actor=actor, organization_id=job.organization_id)
     job = job_lock(job_id=job.pk)
     if job.status == JobStatus.RUNNING:
         return job
@@ -456,7 +453,7 @@ def job_stop(*, actor: User, job: LabelingJob) -> LabelingJob:
     deadline and are consolidated; objects nobody labeled stay unlabeled. Results so far
     remain in the output. Stopping a stopped job returns it unchanged.
     """
-    _require_member(actor=actor, organization_id=job.organization_id)
+    member_require(actor=actor, organization_id=job.organization_id)
     job = job_lock(job_id=job.pk)
     if job.status == JobStatus.STOPPED:
         return job

@@ -109,7 +109,7 @@ def claimed_hit(values, *, job: LabelingJob | None) -> HIT:
     count, with its data object (the task's columns only) and its job (`job`, or the one
     in the row)."""
     values = iter(values)
-    hit = from_row(HIT, attnames(HIT), [next(values) for _ in attnames(HIT)])
+    hit = from_row(HIT, attnames(HIT), _take(values, HIT))
     hit.data_object = from_row(
         DataObject, DATA_OBJECT_TASK_FIELDS, [next(values) for _ in DATA_OBJECT_TASK_FIELDS]
     )

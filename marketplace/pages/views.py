@@ -38,6 +38,7 @@ from marketplace.selectors import (
     organization_list,
     vendor_profile_get,
 )
+from workforce import private_workforces
 from workforce.selectors import worker_profile_get
 from workforce.services import (
     WORKER_PROFILE_FIELDS,
@@ -375,54 +376,18 @@ def worker_profile(request):
     )
 
 
-@domain_errors_as_pages
-def workforce_invitation_detail(request, token):
-    """The page a workforce invitation email links to; a POST by the invited person
-    accepts it (making them a worker if they were not)."""
-    from workforce.private_workforces import (
-        invitation_from_token as workforce_invitation_from_token,
-    )
-    from workforce.private_workforces import (
-        workforce_invitation_accept,
-        workforce_invitation_check_usable,
-    )
-
-    invitation = workforce_invitation_from_token(token)
+def _invitation_page(request, *, invitation, check_usable, accept, template):
+    """An invitation link's page (to an organization or a workforce): a reason it can no
+    longer be used, or its details; a POST by the invited, logged-in person calls
+    `accept`, which returns where to go next."""
     try:
-        workforce_invitation_check_usable(invitation)
+        check_usable(invitation)
     except Conflict as error:
         return _error_page(request, error, status=INVITATION_ERROR_STATUS.get(error.code))
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?{urlencode({'next': request.path})}")
-        workforce_invitation_accept(actor=request.user, token=token)
-        messages.success(request, f"You now work in {invitation.workforce.name}.")
-        return redirect("work_list")
-    context = {"invitation": invitation}
-    if not request.user.is_authenticated:
-        get_adapter(request).stash_verified_email(request, invitation.email)
-        context["signup_url"] = (
-            f"{reverse('account_signup')}?"
-            f"{urlencode({'next': request.path, 'email': invitation.email})}"
-        )
-        context["login_url"] = f"{reverse('account_login')}?{urlencode({'next': request.path})}"
-    return render(request, "pages/workforce_invitation_detail.html", context)
-
-
-@domain_errors_as_pages
-def invitation_detail(request, token):
-    """The page an invitation email links to; a POST by the invited user accepts it."""
-    invitation = invitation_from_token(token=token)
-    try:
-        services.invitation_check_usable(invitation)
-    except Conflict as error:
-        return _error_page(request, error, status=INVITATION_ERROR_STATUS.get(error.code))
-    if request.method == "POST":
-        if not request.user.is_authenticated:
-            return redirect(f"{reverse('account_login')}?{urlencode({'next': request.path})}")
-        membership = services.invitation_accept(actor=request.user, token=token)
-        messages.success(request, f"Welcome to {invitation.organization.name}.")
-        return redirect("organization_detail", organization_id=membership.organization_id)
+        return accept()
     context = {"invitation": invitation}
     if not request.user.is_authenticated:
         # Whoever opened the emailed link controls the address: signing up with it from here
@@ -433,4 +398,43 @@ def invitation_detail(request, token):
             f"{urlencode({'next': request.path, 'email': invitation.email})}"
         )
         context["login_url"] = f"{reverse('account_login')}?{urlencode({'next': request.path})}"
-    return render(request, "pages/invitation_detail.html", context)
+    return render(request, template, context)
+
+
+@domain_errors_as_pages
+def invitation_detail(request, token):
+    """The page an invitation email links to; a POST by the invited user accepts it."""
+    invitation = invitation_from_token(token=token)
+
+    def accept():
+        membership = services.invitation_accept(actor=request.user, token=token)
+        messages.success(request, f"Welcome to {invitation.organization.name}.")
+        return redirect("organization_detail", organization_id=membership.organization_id)
+
+    return _invitation_page(
+        request,
+        invitation=invitation,
+        check_usable=services.invitation_check_usable,
+        accept=accept,
+        template="pages/invitation_detail.html",
+    )
+
+
+@domain_errors_as_pages
+def workforce_invitation_detail(request, token):
+    """The page a workforce invitation email links to; a POST by the invited person
+    accepts it (making them a worker if they were not)."""
+    invitation = private_workforces.invitation_from_token(token)
+
+    def accept():
+        private_workforces.workforce_invitation_accept(actor=request.user, token=token)
+        messages.success(request, f"You now work in {invitation.workforce.name}.")
+        return redirect("work_list")
+
+    return _invitation_page(
+        request,
+        invitation=invitation,
+        check_usable=private_workforces.workforce_invitation_check_usable,
+        accept=accept,
+        template="pages/workforce_invitation_detail.html",
+    )
