@@ -115,6 +115,20 @@ class LabelingJob(BaseModel):
     workforce = models.ForeignKey(
         "workforce.Workforce", on_delete=models.PROTECT, related_name="labeling_jobs"
     )
+    teams = models.ManyToManyField(
+        "workforce.WorkTeam",
+        blank=True,
+        related_name="labeling_jobs",
+        help_text="Some teams of the job's workforce; none: the whole workforce.",
+    )
+    engagement = models.ForeignKey(
+        "marketplace.Engagement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="labeling_jobs",
+        help_text="The vendor engagement through which the job targets a vendor's workforce.",
+    )
     contains_personal_information = models.BooleanField(
         default=False,
         help_text="The data holds personal information: it never goes to the public crowd "

@@ -4,6 +4,7 @@ import secrets
 import string
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -14,6 +15,23 @@ WORKER_ID_ALPHABET = string.ascii_uppercase + string.digits
 WORKER_ID_LENGTH = 14  # "A" + 13 characters, the length Mechanical Turk's ids usually have
 WORKER_ID_REGEX = r"^A[A-Z0-9]{12,20}$"
 COUNTRY_REGEX = r"^[A-Z]{2}$"
+
+
+MAX_SKILLS = 20
+MAX_SKILL_LENGTH = 50
+
+
+def validate_skills(value) -> None:
+    """A JSON list of at most 20 distinct skill tags of 1 to 50 characters."""
+    if not isinstance(value, list):
+        raise ValidationError("Enter a list of skills.", code="invalid")
+    if len(value) > MAX_SKILLS:
+        raise ValidationError(f"At most {MAX_SKILLS} skills.", code="max_length")
+    for skill in value:
+        if not isinstance(skill, str) or not 1 <= len(skill.strip()) <= MAX_SKILL_LENGTH:
+            raise ValidationError(f"A skill is 1 to {MAX_SKILL_LENGTH} characters.", code="invalid")
+    if len({skill.strip().lower() for skill in value}) != len(value):
+        raise ValidationError("A skill is listed twice.", code="duplicate")
 
 
 def new_worker_id() -> str:
@@ -45,6 +63,12 @@ class WorkerProfile(BaseModel):
         validators=[validate_language_tags],
         help_text="BCP 47 language tags.",
     )
+    skills = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_skills],
+        help_text='What the worker says they are good at: short tags ("medical imaging").',
+    )
     is_adult = models.BooleanField(
         default=False, help_text="The worker says they are 18 or older (Worker_Adult)."
     )
@@ -71,12 +95,14 @@ class WorkerProfile(BaseModel):
 class WorkforceKind(models.TextChoices):
     PUBLIC = "public", "Public crowd"
     PRIVATE = "private", "Private workforce"
+    VENDOR = "vendor", "Vendor workforce"
 
 
 class Workforce(BaseModel):
-    """Who may work on a job: the public crowd (one row, every verified worker) or an
-    organization's private workforce (its listed members). The workforces issue adds
-    teams and vendor workforces."""
+    """Who may work on a job: the public crowd (one row, every verified worker), an
+    organization's private workforce (its listed members, optionally split into work
+    teams), or a vendor's workforce (the vendor organization's own labelers, reached by
+    other organizations only through an accepted engagement)."""
 
     kind = models.CharField(max_length=10, choices=WorkforceKind.choices)
     organization = models.ForeignKey(
@@ -96,8 +122,16 @@ class Workforce(BaseModel):
             # The public crowd belongs to nobody; a private workforce to one organization.
             models.CheckConstraint(
                 condition=(Q(kind=WorkforceKind.PUBLIC) & Q(organization__isnull=True))
-                | (Q(kind=WorkforceKind.PRIVATE) & Q(organization__isnull=False)),
+                | (
+                    Q(kind__in=[WorkforceKind.PRIVATE, WorkforceKind.VENDOR])
+                    & Q(organization__isnull=False)
+                ),
                 name="workforce_owner_matches_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(kind=WorkforceKind.VENDOR),
+                name="workforce_one_vendor_workforce_per_org",
             ),
             models.UniqueConstraint(
                 fields=["kind"],
@@ -126,6 +160,44 @@ class WorkforceMember(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.worker} in {self.workforce}"
+
+
+class WorkTeam(BaseModel):
+    """A named group inside a private or vendor workforce (Ground Truth's work team); a
+    job may be routed to some of its workforce's teams only."""
+
+    workforce = models.ForeignKey(Workforce, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workforce", "name"], name="work_team_name_unique_per_workforce"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkTeamMember(BaseModel):
+    """A workforce member's place in one of its teams; leaving the workforce removes it."""
+
+    team = models.ForeignKey(WorkTeam, on_delete=models.CASCADE, related_name="members")
+    worker = models.ForeignKey(
+        WorkerProfile, on_delete=models.CASCADE, related_name="team_memberships"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "worker"], name="work_team_member_once"),
+        ]
+        # Uses index: work_team_member_worker serves eligibility's "in one of the job's teams".
+        indexes = [models.Index(fields=["worker", "team"], name="work_team_member_worker")]
+
+    def __str__(self) -> str:
+        return f"{self.worker} in {self.team}"
 
 
 MAX_BLOCKS_PER_ORGANIZATION = 100_000  # Mechanical Turk's limit per requester

@@ -1,11 +1,10 @@
-"""Users, organizations and their members, invitations, API keys, vendor profiles."""
+"""Users, organizations and their members, invitations, API keys, the audit trail."""
 
 import re
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -269,33 +268,6 @@ class ApiKeyUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
-
-
-class VendorProfile(BaseModel):
-    """Makes an organization a vendor: a labeling company selling managed labeling.
-
-    The vendor's members are the organization's members; its owners and admins manage it.
-    """
-
-    organization = models.OneToOneField(
-        Organization, on_delete=models.CASCADE, related_name="vendor_profile"
-    )
-    display_name = models.CharField(max_length=100)
-    # TextField's max_length only reaches forms; the validator makes services enforce it.
-    description = models.TextField(
-        max_length=5000, blank=True, validators=[MaxLengthValidator(5000)]
-    )
-    website = models.URLField(max_length=200, blank=True)
-    contact_email = models.EmailField(max_length=254)
-    languages = models.JSONField(
-        default=list,
-        blank=True,
-        validators=[validate_language_tags],
-        help_text="BCP 47 language tags.",
-    )
-
-    def __str__(self) -> str:
-        return self.display_name
 
 
 class OrganizationEventKind(models.TextChoices):
