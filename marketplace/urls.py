@@ -23,6 +23,8 @@ urlpatterns = [
     path("api/v1/", include("marketplace.api.urls")),
     path("", include("jobs.urls")),
     path("", include("marketplace.pages.urls")),
+    path("", include("workforce.pages.worker_urls")),
+    path("", include("workforce.pages.workforce_urls")),
 ]
 
 handler400 = json_or_html(defaults.bad_request, 400, "bad_request", "Bad request.")

@@ -1,0 +1,1 @@
+"""Web pages of the workforce app: the worker home and workforce management."""

@@ -1,0 +1,3 @@
+"""Page routes of the worker home: profile, qualifications and tests, earnings."""
+
+urlpatterns = []

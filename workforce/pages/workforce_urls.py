@@ -1,0 +1,3 @@
+"""Page routes for managing private and vendor workforces, their teams and members."""
+
+urlpatterns = []
