@@ -477,3 +477,30 @@ def test_the_create_page_offers_engaged_vendors_and_teams(client):
     assert response.status_code == 302
     job = LabelingJob.objects.get(organization=organization)
     assert (job.workforce, job.engagement) == (vendor_workforce, hired)
+
+
+def test_the_job_page_names_the_vendor_and_the_teams(client):
+    from django.urls import reverse
+
+    organization = OrganizationFactory()
+    actor = requester_of(organization)
+    workforce = PrivateWorkforceFactory(organization=organization)
+    team = team_of(workforce, "Night shift")
+    vendor, _, _ = vendor_with_workers(1)
+    for_team = job_create(
+        actor=actor,
+        organization=organization,
+        **job_fields(name="for-team", workforce=workforce.pk, teams=[team.pk]),
+    )
+    for_vendor = job_create(
+        actor=actor,
+        organization=organization,
+        **job_fields(name="for-vendor", engagement=engagement(organization, vendor).pk),
+    )
+    client.force_login(actor)
+
+    team_page = client.get(reverse("job_detail", args=[for_team.pk])).content.decode()
+    vendor_page = client.get(reverse("job_detail", args=[for_vendor.pk])).content.decode()
+
+    assert '<dt>Teams</dt><dd><span class="badge">Night shift</span>' in team_page
+    assert f"Vendor {vendor.display_name} (0.0800 USD per object)" in vendor_page
