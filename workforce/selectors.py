@@ -135,7 +135,8 @@ def worker_qualification_request_list(*, worker: WorkerProfile) -> QuerySet[Qual
 
 
 def private_workforce_list(*, organization: Organization) -> QuerySet[Workforce]:
-    """The organization's private workforces, newest first, with their member counts."""
+    """The organization's private workforces, newest first, with their member counts (never
+    its vendor workforce: organization_workforce_list has both)."""
     return (
         Workforce.objects.filter(organization=organization, kind=WorkforceKind.PRIVATE)
         .annotate(member_count=Count("members"))
