@@ -103,15 +103,20 @@ def work_team_update(
 
 @transaction.atomic
 def work_team_delete(*, actor: User, team: WorkTeam) -> None:
-    """Delete the team and its memberships; refused while a running or paused job targets
-    it (the job would silently reach the whole workforce instead)."""
+    """Delete the team and its memberships; refused while a job that has not ended (a
+    draft too) targets it: the job would silently reach the whole workforce instead. The
+    job service locks the teams it sets, so a draft cannot take the team meanwhile."""
     from jobs.models import JobStatus
 
     workforce_change_require(actor=actor, workforce=team.workforce)
     team = _team_lock(team)
-    if team.labeling_jobs.filter(status__in=[JobStatus.RUNNING, JobStatus.PAUSED]).exists():
+    live = [JobStatus.DRAFT, JobStatus.RUNNING, JobStatus.PAUSED]
+    if team.labeling_jobs.filter(status__in=live).exists():
         raise Conflict(
-            "A running or paused job targets this team: stop the job first.",
+            (
+                "A draft, running or paused job targets this team: "
+                "take it off the draft or stop the job first."
+            ),
             code="team_in_use",
         )
     team.delete()

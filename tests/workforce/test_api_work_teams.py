@@ -241,7 +241,13 @@ def test_a_team_a_running_job_targets_is_not_deleted(world):
 
     assert (response.status_code, response.json()) == (
         409,
-        error("team_in_use", "A running or paused job targets this team: stop the job first."),
+        error(
+            "team_in_use",
+            (
+                "A draft, running or paused job targets this team: "
+                "take it off the draft or stop the job first."
+            ),
+        ),
     )
     assert snapshot() == before
     job.status = JobStatus.COMPLETED

@@ -268,7 +268,7 @@ def test_a_team_a_running_job_targets_is_not_deleted_from_the_page(org):
     )
 
     assert response.status_code == 409
-    assert "A running or paused job targets this team" in response.content.decode()
+    assert "A draft, running or paused job targets this team" in response.content.decode()
     assert snapshot() == before
 
 

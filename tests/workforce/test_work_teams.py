@@ -191,7 +191,7 @@ def test_leaving_the_workforce_leaves_its_teams_only(tenant):
     }
 
 
-@pytest.mark.parametrize("status", [JobStatus.RUNNING, JobStatus.PAUSED])
+@pytest.mark.parametrize("status", [JobStatus.DRAFT, JobStatus.RUNNING, JobStatus.PAUSED])
 def test_a_team_a_live_job_targets_cannot_be_deleted(tenant, status):
     organization, _owner, member, workforce = tenant
     team = WorkTeamMemberFactory(team__workforce=workforce).team
@@ -204,15 +204,18 @@ def test_a_team_a_live_job_targets_cannot_be_deleted(tenant, status):
 
     assert (error.value.code, error.value.message) == (
         "team_in_use",
-        "A running or paused job targets this team: stop the job first.",
+        (
+            "A draft, running or paused job targets this team: "
+            "take it off the draft or stop the job first."
+        ),
     )
     assert snapshot() == before
 
 
-def test_a_team_only_a_draft_or_finished_job_targets_can_be_deleted(tenant):
+def test_a_team_only_ended_jobs_target_can_be_deleted(tenant):
     organization, _owner, member, workforce = tenant
     team = WorkTeamFactory(workforce=workforce)
-    for status in (JobStatus.DRAFT, JobStatus.COMPLETED, JobStatus.STOPPED):
+    for status in (JobStatus.COMPLETED, JobStatus.STOPPED, JobStatus.FAILED):
         LabelingJobFactory(organization=organization, workforce=workforce, status=status).teams.add(
             team
         )
