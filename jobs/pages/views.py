@@ -36,6 +36,7 @@ from jobs.selectors import (
     job_access,
     job_list,
     work_job_list,
+    work_job_locked_list,
     worker_assignment_list,
     worker_done_count,
 )
@@ -46,11 +47,35 @@ from jobs.tasktypes import REGISTRY, task_type_get
 from marketplace.exceptions import DomainError, InvalidInput, NotFound
 from marketplace.pages.views import domain_errors_as_pages
 from marketplace.selectors import organization_list
-from workforce.eligibility import jobs_open_to_worker
-from workforce.models import WorkerProfile, Workforce, WorkforceKind
+from workforce.eligibility import Action, jobs_open_to_worker
+from workforce.models import QualificationTypeStatus, WorkerProfile, Workforce, WorkforceKind
 from workforce.selectors import worker_profile_get
 
 PAGE_SIZE = 50
+# My assignments' status filter: the value in the URL, its label, the statuses it shows.
+WORK_HISTORY_FILTERS = {
+    AssignmentStatus.ACCEPTED: ("In progress", (AssignmentStatus.ACCEPTED,)),
+    AssignmentStatus.SUBMITTED: ("Submitted", (AssignmentStatus.SUBMITTED,)),
+    AssignmentStatus.APPROVED: ("Approved", (AssignmentStatus.APPROVED,)),
+    AssignmentStatus.REJECTED: ("Rejected", (AssignmentStatus.REJECTED,)),
+    "ended": (
+        "Returned, abandoned or expired",
+        (AssignmentStatus.RETURNED, AssignmentStatus.ABANDONED, AssignmentStatus.EXPIRED),
+    ),
+}
+# How a locked job's requirement reads, by comparator.
+REQUIREMENT_TEXTS = {
+    "LessThan": "below {values}",
+    "LessThanOrEqualTo": "at most {values}",
+    "GreaterThan": "above {values}",
+    "GreaterThanOrEqualTo": "of at least {values}",
+    "EqualTo": "equal to {values}",
+    "NotEqualTo": "other than {values}",
+    "Exists": "held",
+    "DoesNotExist": "not held",
+    "In": "one of {values}",
+    "NotIn": "none of {values}",
+}
 RECENT_EVENTS = 15
 JOB_ACTIONS = {
     "launch": (job_launch, "The job is running: workers can take its tasks now."),
@@ -414,15 +439,49 @@ def _live_assignments(*, worker: WorkerProfile):
     )
 
 
+def _requirement_text(requirement) -> str:
+    """A locking requirement as a worker reads it: "Birds ≥ 80", "Worker_Locale is US"."""
+    values = [str(value) for value in requirement.values.all()]
+    listed = ", ".join(values)
+    return f"{requirement.qualification_type.name} " + REQUIREMENT_TEXTS[
+        requirement.comparator
+    ].format(values=listed)
+
+
+def _with_locking_requirements(jobs) -> None:
+    """Describe each locked job's unmet-able requirements, with a link to the test when
+    the type is one a worker can request (a requester's, active, with a test or
+    auto-granted)."""
+    for job in jobs:
+        for requirement in job.locking_requirements:
+            qualification_type = requirement.qualification_type
+            requirement.text = _requirement_text(requirement)
+            requirement.request_url = (
+                reverse("worker_qualification_test", args=[qualification_type.type_id])
+                if requirement.type_has_test
+                and not qualification_type.is_system
+                and qualification_type.status == QualificationTypeStatus.ACTIVE
+                else reverse("worker_qualifications")
+                if qualification_type.auto_granted
+                and qualification_type.status == QualificationTypeStatus.ACTIVE
+                else None
+            )
+
+
 @login_required
 @require_safe
 @content_security_policy
 def work_list_page(request):
+    """Jobs the worker may start now, and those they may see but not accept yet
+    ("locked"), with the qualifications that would open them."""
     worker = _worker_or_none(request)
     context = {"worker": worker}
     if worker is not None:
-        context["jobs"] = _page(request, work_job_list(worker=worker))
+        context["jobs"] = _page(request, work_job_list(worker=worker, action=Action.ACCEPT))
         _with_reward_display(context["jobs"])
+        context["locked"] = list(work_job_locked_list(worker=worker)[:PAGE_SIZE])
+        _with_reward_display(context["locked"])
+        _with_locking_requirements(context["locked"])
         context["live"] = list(_live_assignments(worker=worker)[:PAGE_SIZE])
     return render(request, "work/work_list.html", context)
 
@@ -540,12 +599,28 @@ def work_assignments_page(request):
     if worker is None:
         messages.info(request, "Become a worker first.")
         return redirect("worker_profile")
+    status = request.GET.get("status", "")
+    if status and status not in WORK_HISTORY_FILTERS:
+        return render(
+            request,
+            "pages/error.html",
+            {"error": InvalidInput("Choose a status from the list.")},
+            status=400,
+        )
+    statuses = WORK_HISTORY_FILTERS[status][1] if status else None
     assignments = _page(
-        request, worker_assignment_list(worker=worker).defer("hit__data_object__data")
+        request,
+        worker_assignment_list(worker=worker, statuses=statuses).defer("hit__data_object__data"),
     )
     _with_reward_display(assignment.hit.job for assignment in assignments)
     return render(
         request,
         "work/assignments.html",
-        {"assignments": assignments, "now": timezone.now()},
+        {
+            "assignments": assignments,
+            "now": timezone.now(),
+            "status": status,
+            "filters": [(value, label) for value, (label, _) in WORK_HISTORY_FILTERS.items()],
+            "query": urlencode({"status": status}) if status else "",
+        },
     )
