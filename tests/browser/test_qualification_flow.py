@@ -132,6 +132,14 @@ def test_a_worker_passes_the_test_in_the_browser_and_then_finds_and_starts_the_j
     page.wait_for_url(re.compile(r".*/work/tasks/[A-Z0-9]{30}/$"))
     assert page.inner_text(".task-text") in ("Arrived quickly and works.", "Broke after two days.")
     assert job.hits.filter(assignments__worker=worker).count() == 1
+    # The profile's standing lists the new qualification with its value.
+    page.click("nav >> text=Profile")
+    page.wait_for_url(f"{live_server.url}/worker/")
+    held = page.locator("#requester-qualifications tr", has_text="Review sentiment expert")
+    assert "100" in held.inner_text()
+    assert "Granted" in held.inner_text()
+    assert "Worker_PercentAssignmentsApproved" in page.inner_text("#system-qualifications")
+    page.screenshot(path=f"{SCREENSHOTS}/groundwork-worker-profile.png", full_page=True)
 
 
 @pytest.mark.django_db(transaction=True)

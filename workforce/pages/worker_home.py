@@ -45,7 +45,6 @@ from workforce.services import (
 
 PAGE_SIZE = 50
 RECENT_REQUESTS = 50
-TIMED_OUT = "The test's time ran out."
 
 
 def worker_required(view):
@@ -319,12 +318,14 @@ def qualification_test_page(request, type_id, *, worker):
             request, qualification_type, attempt, worker=worker, form=form, status=400
         )
     result_url = reverse("worker_qualification_request", args=[submitted.request_id])
-    if submitted.status == QualificationRequestStatus.REJECTED and submitted.reason == TIMED_OUT:
-        # The attempt is over (so the retry rules can apply), but nothing was granted.
+    if submitted.status == QualificationRequestStatus.REJECTED:
+        # A submit is rejected only when it came after the deadline: the attempt is over
+        # (so the retry rules can apply), but nothing was scored or granted.
         return _error_page(
             request,
             Conflict(
-                f"{TIMED_OUT} Your answers came after the deadline and were not scored.",
+                "The test's time ran out. Your answers came after the deadline and were not "
+                "scored.",
                 code="deadline_passed",
             ),
         )
