@@ -52,16 +52,15 @@ from workforce.models import QualificationTypeStatus, WorkerProfile, Workforce, 
 from workforce.selectors import worker_profile_get
 
 PAGE_SIZE = 50
-# My assignments' status filter: the value in the URL, its label, the statuses it shows.
+# My assignments' status filter: each of the model's statuses, as the worker reads it.
 WORK_HISTORY_FILTERS = {
-    AssignmentStatus.ACCEPTED: ("In progress", (AssignmentStatus.ACCEPTED,)),
-    AssignmentStatus.SUBMITTED: ("Submitted", (AssignmentStatus.SUBMITTED,)),
-    AssignmentStatus.APPROVED: ("Approved", (AssignmentStatus.APPROVED,)),
-    AssignmentStatus.REJECTED: ("Rejected", (AssignmentStatus.REJECTED,)),
-    "ended": (
-        "Returned, abandoned or expired",
-        (AssignmentStatus.RETURNED, AssignmentStatus.ABANDONED, AssignmentStatus.EXPIRED),
-    ),
+    AssignmentStatus.ACCEPTED: "In progress",
+    AssignmentStatus.SUBMITTED: "Submitted",
+    AssignmentStatus.APPROVED: "Approved",
+    AssignmentStatus.REJECTED: "Rejected",
+    AssignmentStatus.RETURNED: "Returned",
+    AssignmentStatus.ABANDONED: "Abandoned",
+    AssignmentStatus.EXPIRED: "Expired",
 }
 # How a locked job's requirement reads, by comparator.
 REQUIREMENT_TEXTS = {
@@ -607,7 +606,7 @@ def work_assignments_page(request):
             {"error": InvalidInput("Choose a status from the list.")},
             status=400,
         )
-    statuses = WORK_HISTORY_FILTERS[status][1] if status else None
+    statuses = (status,) if status else None
     assignments = _page(
         request,
         worker_assignment_list(worker=worker, statuses=statuses).defer("hit__data_object__data"),
@@ -620,7 +619,7 @@ def work_assignments_page(request):
             "assignments": assignments,
             "now": timezone.now(),
             "status": status,
-            "filters": [(value, label) for value, (label, _) in WORK_HISTORY_FILTERS.items()],
+            "filters": list(WORK_HISTORY_FILTERS.items()),
             "query": urlencode({"status": status}) if status else "",
         },
     )

@@ -209,7 +209,8 @@ def history_world():
         (AssignmentStatus.REJECTED, {"Rejected"}),
         (AssignmentStatus.SUBMITTED, {"Submitted"}),
         (AssignmentStatus.ACCEPTED, {"Accepted"}),
-        ("ended", {"Returned"}),
+        (AssignmentStatus.RETURNED, {"Returned"}),
+        (AssignmentStatus.ABANDONED, set()),
     ],
 )
 def test_my_assignments_filter_by_status_and_keep_the_feedback(status, shown):
