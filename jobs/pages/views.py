@@ -447,24 +447,26 @@ def _requirement_text(requirement) -> str:
     ].format(values=listed)
 
 
+def _request_url(requirement) -> str | None:
+    """Where a worker can earn a locking requirement's qualification: its test, or the
+    qualifications page for an auto-granted type; None when it cannot be requested (a
+    system type, an inactive one, or one requesters grant by hand)."""
+    qualification_type = requirement.qualification_type
+    if qualification_type.is_system or qualification_type.status != QualificationTypeStatus.ACTIVE:
+        return None
+    if requirement.type_has_test:
+        return reverse("worker_qualification_test", args=[qualification_type.type_id])
+    if qualification_type.auto_granted:
+        return reverse("worker_qualifications")
+    return None
+
+
 def _with_locking_requirements(jobs) -> None:
-    """Describe each locked job's unmet-able requirements, with a link to the test when
-    the type is one a worker can request (a requester's, active, with a test or
-    auto-granted)."""
+    """Describe each locked job's requirements, with where to earn each."""
     for job in jobs:
         for requirement in job.locking_requirements:
-            qualification_type = requirement.qualification_type
             requirement.text = _requirement_text(requirement)
-            requirement.request_url = (
-                reverse("worker_qualification_test", args=[qualification_type.type_id])
-                if requirement.type_has_test
-                and not qualification_type.is_system
-                and qualification_type.status == QualificationTypeStatus.ACTIVE
-                else reverse("worker_qualifications")
-                if qualification_type.auto_granted
-                and qualification_type.status == QualificationTypeStatus.ACTIVE
-                else None
-            )
+            requirement.request_url = _request_url(requirement)
 
 
 @login_required

@@ -142,6 +142,27 @@ def test_locked_jobs_name_the_qualification_and_link_to_its_test():
     assert f'data-locked-job="{never.pk}"' not in content
 
 
+def test_a_locked_job_needing_an_auto_granted_type_links_to_the_qualifications_page():
+    _worker, client = worker_client()
+    newsletter = QualificationTypeFactory(name="Newsletter reader", auto_granted=True)
+    job = guarded_job(
+        title="For readers",
+        organization=newsletter.owner,
+        requirements=[
+            {
+                "QualificationTypeId": newsletter.type_id,
+                "Comparator": "Exists",
+                "ActionsGuarded": "Accept",
+            }
+        ],
+    )
+
+    locked = card(client.get(reverse("work_list")).content.decode(), job)
+
+    assert "Newsletter reader held" in locked
+    assert f'<a href="{reverse("worker_qualifications")}">Request it</a>' in locked
+
+
 def test_passing_the_requirement_moves_the_job_from_locked_to_available():
     worker, client = worker_client()
     birds = QualificationTypeFactory(name="Bird expert", test=TEST, test_duration_seconds=300)
