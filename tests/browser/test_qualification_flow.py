@@ -11,10 +11,11 @@ from jobs.services.jobs import job_launch
 from tests.browser.test_labeling import SCREENSHOTS, log_in
 from tests.jobs.factories import DataObjectFactory, LabelingJobFactory
 from tests.jobs.lifecycle import requester_of
-from tests.marketplace.factories import OrganizationFactory
+from tests.marketplace.factories import OrganizationFactory, UserFactory
 from tests.workforce.factories import WorkerProfileFactory
 from workforce.models import Qualification, QualificationRequest
 from workforce.qualifications import job_requirements_set, qualification_type_create
+from workforce.services import worker_profile_create
 
 TEST = {
     "questions": [
@@ -106,7 +107,8 @@ def test_a_worker_passes_the_test_in_the_browser_and_then_finds_and_starts_the_j
     page, live_server
 ):
     qualification_type, job = sentiment_world()
-    worker = WorkerProfileFactory()
+    # Through the service, so the system qualifications are computed as for any worker.
+    worker = worker_profile_create(actor=UserFactory(), country="PT", is_adult=True)
     log_in(page, live_server, worker.user)
 
     take_the_test(
@@ -138,7 +140,15 @@ def test_a_worker_passes_the_test_in_the_browser_and_then_finds_and_starts_the_j
     held = page.locator("#requester-qualifications tr", has_text="Review sentiment expert")
     assert "100" in held.inner_text()
     assert "Granted" in held.inner_text()
-    assert "Worker_PercentAssignmentsApproved" in page.inner_text("#system-qualifications")
+    standing = page.locator("#system-qualifications tr")
+    for name, value in (
+        ("Worker_PercentAssignmentsApproved", "100%"),
+        ("Worker_NumberHITsApproved", "0"),
+        ("Worker_Locale", "PT"),
+        ("Worker_Adult", "Yes"),
+    ):
+        row = standing.filter(has_text=name).first
+        assert row.locator("[data-system-value]").inner_text() == value
     page.screenshot(path=f"{SCREENSHOTS}/groundwork-worker-profile.png", full_page=True)
 
 
