@@ -3,9 +3,24 @@ organizations' jobs and assignments, workers their own assignments. Anything els
 NotFound."""
 
 import re
+from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -25,7 +40,7 @@ from marketplace.db import execute_prepared
 from marketplace.exceptions import InvalidInput, NotFound
 from marketplace.models import Membership, Organization, User
 from workforce.eligibility import Action, jobs_open_to_worker
-from workforce.models import WorkerProfile
+from workforce.models import ActionsGuarded, QualificationRequirement, WorkerProfile
 
 
 def _pk(value) -> int:
@@ -130,12 +145,16 @@ def assignments_access_for_review(
     return [found[assignment_id] for assignment_id in wanted]
 
 
-def worker_assignment_list(*, worker: WorkerProfile) -> QuerySet[Assignment]:
-    """The worker's own assignments, newest first. Uses index: assignment_worker_recent."""
-    return (
-        Assignment.objects.filter(worker=worker)
-        .select_related("hit", "hit__job", "hit__data_object")
-        .order_by("-created_at", "-id")
+def worker_assignment_list(
+    *, worker: WorkerProfile, statuses: tuple[str, ...] | None = None
+) -> QuerySet[Assignment]:
+    """The worker's own assignments (only those in `statuses` when given), newest first.
+    Uses index: assignment_worker_recent."""
+    queryset = Assignment.objects.filter(worker=worker)
+    if statuses is not None:
+        queryset = queryset.filter(status__in=statuses)
+    return queryset.select_related("hit", "hit__job", "hit__data_object").order_by(
+        "-created_at", "-id"
     )
 
 
@@ -266,4 +285,93 @@ def work_job_list(
         .annotate(hits_available=Coalesce(Subquery(available), 0))
         .filter(hits_available__gt=0)
         .order_by("launched_at", "id")
+    )
+
+
+def work_job_locked_list(*, worker: WorkerProfile) -> QuerySet[LabelingJob]:
+    """Jobs with work the worker may discover but not accept yet: a qualification
+    requirement guarding only preview or accept is unmet. Each comes with those
+    requirements (`locking_requirements`, with their types and values), never the ones
+    guarding discovery (a worker who does not meet one never sees the job at all).
+
+    Three queries whatever the number of jobs: the jobs, their requirements, the values.
+    """
+    acceptable = jobs_open_to_worker(worker=worker, action=Action.ACCEPT).values("pk")
+    requirements = (
+        QualificationRequirement.objects.exclude(
+            actions_guarded=ActionsGuarded.DISCOVER_PREVIEW_AND_ACCEPT
+        )
+        .select_related("qualification_type__owner")
+        .defer("qualification_type__test", "qualification_type__answer_key")
+        .annotate(
+            type_has_test=ExpressionWrapper(
+                Q(qualification_type__test__isnull=False), output_field=BooleanField()
+            )
+        )
+        .prefetch_related("values")
+        .order_by("position")
+    )
+    return (
+        work_job_list(worker=worker, action=Action.DISCOVER)
+        .exclude(pk__in=acceptable)
+        .prefetch_related(
+            Prefetch(
+                "qualification_requirements",
+                queryset=requirements,
+                to_attr="locking_requirements",
+            )
+        )
+    )
+
+
+# A worker's earnings: the reward of each submitted assignment, by its review state.
+EARNING_STATUSES = {
+    "pending": AssignmentStatus.SUBMITTED,
+    "approved": AssignmentStatus.APPROVED,
+    "rejected": AssignmentStatus.REJECTED,
+}
+MONEY = DecimalField(max_digits=18, decimal_places=4)
+
+
+def _earning_aggregates() -> dict:
+    aggregates = {}
+    for name, status in EARNING_STATUSES.items():
+        aggregates[f"{name}_count"] = Count("pk", filter=Q(status=status))
+        aggregates[f"{name}_amount"] = Coalesce(
+            Sum("hit__job__reward", filter=Q(status=status)),
+            Value(Decimal("0"), output_field=MONEY),
+            output_field=MONEY,
+        )
+    return aggregates
+
+
+def _submitted_work(*, worker: WorkerProfile) -> QuerySet[Assignment]:
+    # Uses index: assignment_worker_recent (its leading column is the worker).
+    return Assignment.objects.filter(worker=worker, status__in=EARNING_STATUSES.values()).order_by()
+
+
+def worker_earnings_totals(*, worker: WorkerProfile) -> list[dict]:
+    """Per currency: how many of the worker's assignments await review (pending), were
+    approved and rejected, and their rewards summed, in one aggregate query."""
+    return list(
+        _submitted_work(worker=worker)
+        .values(currency=F("hit__job__currency"))
+        .annotate(**_earning_aggregates())
+        .order_by("currency")
+    )
+
+
+def worker_earnings_by_job(*, worker: WorkerProfile) -> QuerySet:
+    """The same figures per job the worker has submitted work in (its title and
+    requester's name), most recent job first: rows of a GROUP BY, not model instances."""
+    return (
+        _submitted_work(worker=worker)
+        .values(
+            job_id=F("hit__job_id"),
+            title=F("hit__job__title"),
+            requester=F("hit__job__organization__name"),
+            currency=F("hit__job__currency"),
+        )
+        .annotate(**_earning_aggregates())
+        .order_by("-job_id")
     )

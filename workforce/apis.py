@@ -1,7 +1,7 @@
 """API for the current user's worker profile (become a worker, read and edit it) and for
 requesters' blocks on workers."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,7 +11,7 @@ from marketplace.api.permissions import SessionOnly, request_organization
 from marketplace.api.serializers import LanguagesField, StrictInputSerializer, error_responses
 from marketplace.exceptions import InvalidInput, NotFound
 from workforce.locales import COUNTRY_CODES
-from workforce.models import WorkerProfile
+from workforce.models import MAX_SKILL_LENGTH, MAX_SKILLS, WorkerProfile
 from workforce.selectors import worker_block_list, worker_by_public_id, worker_profile_get
 from workforce.services import (
     worker_block,
@@ -21,11 +21,34 @@ from workforce.services import (
 )
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "minLength": 1, "maxLength": MAX_SKILL_LENGTH},
+        "maxItems": MAX_SKILLS,
+        "uniqueItems": True,
+    }
+)
+class SkillsField(serializers.ListField):
+    """Skill tags ("medical imaging"), distinct ignoring case; the service checks the rest."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            child=serializers.CharField(max_length=MAX_SKILL_LENGTH),
+            max_length=MAX_SKILLS,
+            help_text=f"At most {MAX_SKILLS} distinct tags of 1 to {MAX_SKILL_LENGTH} characters.",
+            **kwargs,
+        )
+
+
 class WorkerProfileSerializer(serializers.Serializer):
     worker_id = serializers.CharField(help_text="Your public worker id; the only one others see.")
     display_name = serializers.CharField()
     country = serializers.CharField()
     languages = serializers.ListField(child=serializers.CharField())
+    skills = serializers.ListField(
+        child=serializers.CharField(), help_text="What you say you are good at."
+    )
     is_adult = serializers.BooleanField(help_text="You said you are 18 or older.")
     created_at = serializers.DateTimeField()
     suspended = serializers.SerializerMethodField(
@@ -51,6 +74,7 @@ class WorkerProfileApi(APIView):
             help_text="ISO 3166-1 alpha-2 code in upper case, e.g. US.",
         )
         languages = LanguagesField(required=False)
+        skills = SkillsField(required=False)
         is_adult = serializers.BooleanField(
             required=False, help_text="You are 18 or older (the Worker_Adult qualification)."
         )

@@ -22,7 +22,18 @@ from workforce.models import (
 )
 from workforce.system_qualifications import profile_qualifications_sync
 
-WORKER_PROFILE_FIELDS = ("display_name", "country", "languages", "is_adult")
+WORKER_PROFILE_FIELDS = ("display_name", "country", "languages", "skills", "is_adult")
+
+
+def _skills_clean(fields: dict) -> dict:
+    """Skills as tags: surrounding spaces trimmed (the model's rules then apply)."""
+    skills = fields.get("skills")
+    if isinstance(skills, list):
+        fields = {
+            **fields,
+            "skills": [skill.strip() if isinstance(skill, str) else skill for skill in skills],
+        }
+    return fields
 
 
 @transaction.atomic
@@ -30,6 +41,7 @@ def worker_profile_create(*, actor: User, **fields) -> WorkerProfile:
     """Make `actor` a worker with a fresh public worker id; a second call is a Conflict."""
     user_require_verified_email(user=actor)
     fields_require_known(fields=fields, allowed=WORKER_PROFILE_FIELDS)
+    fields = _skills_clean(fields)
     # Locking the user row makes two simultaneous requests for one user run one at a time.
     User.objects.select_for_update().filter(pk=actor.pk).first()
     if WorkerProfile.objects.filter(user=actor).exists():
@@ -51,6 +63,7 @@ def worker_profile_create(*, actor: User, **fields) -> WorkerProfile:
 @transaction.atomic
 def worker_profile_update(*, actor: User, **fields) -> WorkerProfile:
     fields_require_known(fields=fields, allowed=WORKER_PROFILE_FIELDS)
+    fields = _skills_clean(fields)
     try:
         profile = WorkerProfile.objects.select_for_update().get(user=actor)
     except WorkerProfile.DoesNotExist:

@@ -31,6 +31,7 @@ from jobs.api.work import (
     WorkAssignmentListApi,
     WorkAssignmentReturnApi,
     WorkAssignmentSubmitApi,
+    WorkEarningsApi,
     WorkHITAcceptApi,
     WorkJobListApi,
     WorkJobPreviewApi,
@@ -72,6 +73,7 @@ urlpatterns = [
         "work/hits/<entity_id:hit_id>/accept/", WorkHITAcceptApi.as_view(), name="api-work-accept"
     ),
     path("work/assignments/", WorkAssignmentListApi.as_view(), name="api-work-assignments"),
+    path("work/earnings/", WorkEarningsApi.as_view(), name="api-work-earnings"),
     path(WORK_ASSIGNMENT, WorkAssignmentDetailApi.as_view(), name="api-work-assignment"),
     path(
         f"{WORK_ASSIGNMENT}submit/",

@@ -1,6 +1,6 @@
 """Workers' API: find work, claim the next task or accept a HIT, see and submit or return
-one's own assignments. A logged-in worker only; a worker sees nothing of a job but what the
-task needs, and nothing of any assignment but their own."""
+one's own assignments, and one's earnings. A logged-in worker only; a worker sees nothing
+of a job but what the task needs, and nothing of any assignment but their own."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -17,6 +17,8 @@ from jobs.selectors import (
     work_job_preview,
     worker_assignment_list,
     worker_done_count,
+    worker_earnings_by_job,
+    worker_earnings_totals,
 )
 from jobs.services.dispatch import (
     assignment_accept,
@@ -120,6 +122,46 @@ class WorkAssignmentSerializer(OutputSerializer):
     SubmitTime = serializers.DateTimeField(source="submitted_at", allow_null=True)
     Deadline = serializers.DateTimeField(source="deadline")
     RequesterFeedback = serializers.CharField(source="requester_feedback")
+
+
+class EarningSerializer(OutputSerializer):
+    """How many assignments are in one review state and their rewards summed."""
+
+    count = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=18, decimal_places=4)
+
+
+class EarningFiguresSerializer(OutputSerializer):
+    pending = EarningSerializer(help_text="Submitted, awaiting the requester's review.")
+    approved = EarningSerializer(help_text="Approved: owed to you.")
+    rejected = EarningSerializer(help_text="Rejected: not paid.")
+
+
+class EarningTotalSerializer(EarningFiguresSerializer):
+    currency = serializers.CharField()
+
+
+class EarningJobSerializer(EarningFiguresSerializer):
+    job_id = serializers.IntegerField()
+    title = serializers.CharField()
+    requester = serializers.CharField(help_text="The requester organization's name.")
+    currency = serializers.CharField()
+
+
+class EarningsSerializer(OutputSerializer):
+    totals = EarningTotalSerializer(many=True, help_text="Per currency.")
+    jobs = EarningJobSerializer(many=True, help_text="Per job, most recent job first.")
+
+
+def _earning_figures(row: dict) -> dict:
+    """A GROUP BY row (pending_count, pending_amount, ...) in the nested shape."""
+    return {
+        **row,
+        **{
+            name: {"count": row[f"{name}_count"], "amount": row[f"{name}_amount"]}
+            for name in ("pending", "approved", "rejected")
+        },
+    }
 
 
 def task_body(*, assignment: Assignment, worker: WorkerProfile, request) -> dict:
@@ -305,3 +347,26 @@ class WorkAssignmentReturnApi(WorkerApi):
         )
         assignment = assignment_return(worker=self.worker, assignment=assignment)
         return Response(WorkAssignmentSerializer(assignment).data)
+
+
+class WorkEarningsApi(WorkerApi):
+    @extend_schema(
+        operation_id="work_earnings",
+        description="Your earnings from submitted work: per currency and per job, how many "
+        "assignments await review (pending), were approved and were rejected, with their "
+        "rewards summed (decimal strings). Paid and available balances arrive with payouts.",
+        responses={200: EarningsSerializer, **error_responses(403)},
+    )
+    def get(self, request):
+        return Response(
+            EarningsSerializer(
+                {
+                    "totals": [
+                        _earning_figures(row) for row in worker_earnings_totals(worker=self.worker)
+                    ],
+                    "jobs": [
+                        _earning_figures(row) for row in worker_earnings_by_job(worker=self.worker)
+                    ],
+                }
+            ).data
+        )

@@ -36,6 +36,7 @@ from jobs.selectors import (
     job_access,
     job_list,
     work_job_list,
+    work_job_locked_list,
     worker_assignment_list,
     worker_done_count,
 )
@@ -47,11 +48,40 @@ from marketplace.exceptions import DomainError, InvalidInput, NotFound
 from marketplace.models import Engagement, EngagementStatus
 from marketplace.pages.views import domain_errors_as_pages
 from marketplace.selectors import organization_list
-from workforce.eligibility import jobs_open_to_worker
-from workforce.models import WorkerProfile, Workforce, WorkforceKind, WorkTeam
+from workforce.eligibility import Action, jobs_open_to_worker
+from workforce.models import (
+    QualificationTypeStatus,
+    WorkerProfile,
+    Workforce,
+    WorkforceKind,
+    WorkTeam,
+)
 from workforce.selectors import worker_profile_get
 
 PAGE_SIZE = 50
+# My assignments' status filter: each of the model's statuses, as the worker reads it.
+WORK_HISTORY_FILTERS = {
+    AssignmentStatus.ACCEPTED: "In progress",
+    AssignmentStatus.SUBMITTED: "Submitted",
+    AssignmentStatus.APPROVED: "Approved",
+    AssignmentStatus.REJECTED: "Rejected",
+    AssignmentStatus.RETURNED: "Returned",
+    AssignmentStatus.ABANDONED: "Abandoned",
+    AssignmentStatus.EXPIRED: "Expired",
+}
+# How a locked job's requirement reads, by comparator.
+REQUIREMENT_TEXTS = {
+    "LessThan": "below {values}",
+    "LessThanOrEqualTo": "at most {values}",
+    "GreaterThan": "above {values}",
+    "GreaterThanOrEqualTo": "of at least {values}",
+    "EqualTo": "equal to {values}",
+    "NotEqualTo": "other than {values}",
+    "Exists": "held",
+    "DoesNotExist": "not held",
+    "In": "one of {values}",
+    "NotIn": "none of {values}",
+}
 RECENT_EVENTS = 15
 JOB_ACTIONS = {
     "launch": (job_launch, "The job is running: workers can take its tasks now."),
@@ -441,15 +471,51 @@ def _live_assignments(*, worker: WorkerProfile):
     )
 
 
+def _requirement_text(requirement) -> str:
+    """A locking requirement as a worker reads it: "Birds ≥ 80", "Worker_Locale is US"."""
+    values = [str(value) for value in requirement.values.all()]
+    listed = ", ".join(values)
+    return f"{requirement.qualification_type.name} " + REQUIREMENT_TEXTS[
+        requirement.comparator
+    ].format(values=listed)
+
+
+def _request_url(requirement) -> str | None:
+    """Where a worker can earn a locking requirement's qualification: its test, or the
+    qualifications page for an auto-granted type; None when it cannot be requested (a
+    system type, an inactive one, or one requesters grant by hand)."""
+    qualification_type = requirement.qualification_type
+    if qualification_type.is_system or qualification_type.status != QualificationTypeStatus.ACTIVE:
+        return None
+    if requirement.type_has_test:
+        return reverse("worker_qualification_test", args=[qualification_type.type_id])
+    if qualification_type.auto_granted:
+        return reverse("worker_qualifications")
+    return None
+
+
+def _with_locking_requirements(jobs) -> None:
+    """Describe each locked job's requirements, with where to earn each."""
+    for job in jobs:
+        for requirement in job.locking_requirements:
+            requirement.text = _requirement_text(requirement)
+            requirement.request_url = _request_url(requirement)
+
+
 @login_required
 @require_safe
 @content_security_policy
 def work_list_page(request):
+    """Jobs the worker may start now, and those they may see but not accept yet
+    ("locked"), with the qualifications that would open them."""
     worker = _worker_or_none(request)
     context = {"worker": worker}
     if worker is not None:
-        context["jobs"] = _page(request, work_job_list(worker=worker))
+        context["jobs"] = _page(request, work_job_list(worker=worker, action=Action.ACCEPT))
         _with_reward_display(context["jobs"])
+        context["locked"] = list(work_job_locked_list(worker=worker)[:PAGE_SIZE])
+        _with_reward_display(context["locked"])
+        _with_locking_requirements(context["locked"])
         context["live"] = list(_live_assignments(worker=worker)[:PAGE_SIZE])
     return render(request, "work/work_list.html", context)
 
@@ -567,12 +633,28 @@ def work_assignments_page(request):
     if worker is None:
         messages.info(request, "Become a worker first.")
         return redirect("worker_profile")
+    status = request.GET.get("status", "")
+    if status and status not in WORK_HISTORY_FILTERS:
+        return render(
+            request,
+            "pages/error.html",
+            {"error": InvalidInput("Choose a status from the list.")},
+            status=400,
+        )
+    statuses = (status,) if status else None
     assignments = _page(
-        request, worker_assignment_list(worker=worker).defer("hit__data_object__data")
+        request,
+        worker_assignment_list(worker=worker, statuses=statuses).defer("hit__data_object__data"),
     )
     _with_reward_display(assignment.hit.job for assignment in assignments)
     return render(
         request,
         "work/assignments.html",
-        {"assignments": assignments, "now": timezone.now()},
+        {
+            "assignments": assignments,
+            "now": timezone.now(),
+            "status": status,
+            "filters": list(WORK_HISTORY_FILTERS.items()),
+            "query": urlencode({"status": status}) if status else "",
+        },
     )

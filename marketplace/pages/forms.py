@@ -74,18 +74,3 @@ class VendorProfileForm(forms.Form):
     website = forms.URLField(max_length=200, required=False, assume_scheme="https")
     contact_email = forms.EmailField(max_length=254)
     languages = LanguageListField()
-
-
-class WorkerProfileForm(forms.Form):
-    display_name = forms.CharField(max_length=100, required=False)
-    country = forms.RegexField(
-        regex=r"^[A-Za-z]{2}$",
-        max_length=2,
-        required=False,
-        help_text="Two-letter country code, e.g. US or DE.",
-        error_messages={"invalid": "Enter a two-letter country code such as US or DE."},
-    )
-    languages = LanguageListField()
-
-    def clean_country(self) -> str:
-        return self.cleaned_data["country"].upper()

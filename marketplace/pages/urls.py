@@ -48,7 +48,6 @@ urlpatterns = [
         views.vendor_profile,
         name="vendor_profile",
     ),
-    path("worker/", views.worker_profile, name="worker_profile"),
     path("invitations/<str:token>/", views.invitation_detail, name="invitation_detail"),
     path(
         "workforce-invitations/<str:token>/",

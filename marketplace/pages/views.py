@@ -24,7 +24,6 @@ from marketplace.pages.forms import (
     OrganizationForm,
     RoleForm,
     VendorProfileForm,
-    WorkerProfileForm,
 )
 from marketplace.selectors import (
     api_key_access,
@@ -40,11 +39,6 @@ from marketplace.selectors import (
 )
 from workforce import private_workforces
 from workforce.selectors import worker_profile_get
-from workforce.services import (
-    WORKER_PROFILE_FIELDS,
-    worker_profile_create,
-    worker_profile_update,
-)
 
 # A new API key's secret is shown on the next page render only. It waits in the cache (not
 # the database-backed session) so the database never holds it in clear, even briefly.
@@ -347,32 +341,6 @@ def vendor_profile(request, organization_id):
         "pages/vendor_profile.html",
         {"organization": organization, "profile": profile, "form": form},
         status=status,
-    )
-
-
-@login_required
-def worker_profile(request):
-    try:
-        profile = worker_profile_get(actor=request.user)
-    except NotFound:
-        profile = None
-    initial = (
-        {name: getattr(profile, name) for name in WORKER_PROFILE_FIELDS}
-        if profile
-        else {"display_name": request.user.get_short_name()}
-    )
-    form = WorkerProfileForm(_posted(request), initial=initial)
-    status = 200
-    if request.method == "POST":
-        save = worker_profile_update if profile else worker_profile_create
-        status, _result = _submit(form, lambda data: save(actor=request.user, **data))
-        if status is None:
-            messages.success(
-                request, "Your worker profile was saved." if profile else "You are now a worker."
-            )
-            return redirect("worker_profile")
-    return render(
-        request, "pages/worker_profile.html", {"profile": profile, "form": form}, status=status
     )
 
 

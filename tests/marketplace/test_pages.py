@@ -26,7 +26,6 @@ from tests.marketplace.factories import (
 )
 from tests.snapshots import database_snapshot
 from tests.workforce.factories import WorkerProfileFactory
-from workforce.models import WorkerProfile
 
 pytestmark = pytest.mark.django_db
 
@@ -628,80 +627,6 @@ def test_a_plain_member_cannot_open_the_vendor_profile(client, organization):
 
     assert response.status_code == 403
     assert snapshot() == before
-
-
-# Worker profile
-
-
-def test_become_a_worker_then_edit(owner_client, owner):
-    response = owner_client.post(
-        reverse("worker_profile"),
-        {"display_name": "Olive", "country": "de", "languages": "de, en"},
-    )
-
-    assert response.status_code == 302
-    profile = WorkerProfile.objects.get(user=owner)
-    assert (profile.display_name, profile.country, profile.languages) == (
-        "Olive",
-        "DE",
-        ["de", "en"],
-    )
-    page = owner_client.get(reverse("worker_profile")).content.decode()
-    assert profile.worker_id in page
-    assert "You are now a worker." in page
-
-    owner_client.post(reverse("worker_profile"), {"display_name": "Olive B", "country": ""})
-
-    edited = WorkerProfile.objects.get(user=owner)
-    assert (edited.worker_id, edited.display_name, edited.country) == (
-        profile.worker_id,
-        "Olive B",
-        "",
-    )
-
-
-@pytest.mark.parametrize(
-    ("data", "errors"),
-    [
-        (
-            {"country": "Germany"},
-            {
-                "country": [
-                    "Ensure this value has at most 2 characters (it has 7).",
-                    "Enter a two-letter country code such as US or DE.",
-                ]
-            },
-        ),
-        ({"country": "1X"}, {"country": ["Enter a two-letter country code such as US or DE."]}),
-        (
-            {"languages": ",".join(["en"] + [f"x{chr(97 + n)}" for n in range(20)])},
-            {"languages": ["List at most 20 languages."]},
-        ),
-        (
-            {"display_name": "n" * 101},
-            {"display_name": ["Ensure this value has at most 100 characters (it has 101)."]},
-        ),
-    ],
-)
-def test_worker_profile_with_bad_input_changes_nothing(owner_client, data, errors):
-    before = snapshot()
-
-    response = owner_client.post(reverse("worker_profile"), data)
-
-    assert response.status_code == 200
-    assert response.context["form"].errors == errors
-    assert snapshot() == before
-
-
-def test_unverified_user_cannot_become_a_worker(client):
-    user = UserFactory(verified=False)
-    client.force_login(user)
-
-    response = client.post(reverse("worker_profile"), {"display_name": "Sneaky"})
-
-    assert response.status_code == 403
-    assert "Verify your email address before doing this." in response.content.decode()
-    assert not WorkerProfile.objects.exists()
 
 
 # Escaping

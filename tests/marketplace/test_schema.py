@@ -49,6 +49,7 @@ ENDPOINTS = {
     "/api/v1/work/assignments/{assignment_id}/": {"get"},
     "/api/v1/work/assignments/{assignment_id}/submit/": {"post"},
     "/api/v1/work/assignments/{assignment_id}/return/": {"post"},
+    "/api/v1/work/earnings/": {"get"},
     "/api/v1/work/qualifications/": {"get"},
     "/api/v1/organizations/{organization_id}/qualification-types/": {"get", "post"},
     "/api/v1/organizations/{organization_id}/qualification-types/{type_id}/": {"get", "patch"},

@@ -28,6 +28,7 @@ def profile_body(profile: WorkerProfile) -> dict:
         "display_name": profile.display_name,
         "country": profile.country,
         "languages": profile.languages,
+        "skills": profile.skills,
         "is_adult": profile.is_adult,
         "created_at": iso(profile.created_at),
         "suspended": profile.suspended_at is not None,
@@ -102,6 +103,19 @@ def test_a_non_worker_has_no_profile():
     assert snapshot() == before
 
 
+def test_edit_my_skills_trims_them_and_keeps_the_rest():
+    profile = WorkerProfileFactory(country="US", skills=["ocr"])
+
+    response = session_client(profile.user).patch(
+        URL, {"skills": ["bounding boxes", "Medical imaging "]}, format="json"
+    )
+
+    assert response.status_code == 200
+    profile.refresh_from_db()
+    assert (profile.skills, profile.country) == (["bounding boxes", "Medical imaging"], "US")
+    assert response.json() == profile_body(profile)
+
+
 def test_edit_my_profile():
     profile = WorkerProfileFactory(country="US")
 
@@ -120,6 +134,17 @@ def test_edit_my_profile():
         ({"country": "XX"}, {"country": ['"XX" is not a valid choice.']}),
         ({"worker_id": "AAAAAAAAAAAAAA"}, {"worker_id": ["Unknown field."]}),
         ({"languages": "en"}, {"languages": ['Expected a list of items but got type "str".']}),
+        ({"skills": "ocr"}, {"skills": ['Expected a list of items but got type "str".']}),
+        ({"skills": ["OCR", "ocr"]}, {"skills": ["A skill is listed twice."]}),
+        ({"skills": ["  "]}, {"skills.0": ["This field may not be blank."]}),
+        (
+            {"skills": ["x" * 51]},
+            {"skills.0": ["Ensure this field has no more than 50 characters."]},
+        ),
+        (
+            {"skills": [f"skill {n}" for n in range(21)]},
+            {"skills": ["Ensure this field has no more than 20 elements."]},
+        ),
         (
             {"display_name": "x" * 101},
             {"display_name": ["Ensure this field has no more than 100 characters."]},
