@@ -8,6 +8,7 @@ Lock order: the listing row, then its price rows (replaced as a whole on edit).
 import re
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from marketplace.models import (
     VendorListing,
     VendorListingPrice,
     VendorProfile,
+    validate_language_tags,
 )
 from marketplace.models.vendors import sample_output_errors
 from marketplace.services import (
@@ -229,6 +231,12 @@ def _prices_replace(listing: VendorListing, prices: dict[str, Decimal], currency
 
 
 def _content_clean(fields: dict) -> dict:
+    if "languages" in fields:
+        # Checked here: the model field would name JSON, not the tag, in its message.
+        try:
+            validate_language_tags(fields["languages"])
+        except ValidationError as error:
+            raise InvalidInput(fields={"languages": error.messages}) from None
     if "sample_outputs" in fields:
         fields["sample_outputs"] = _samples_clean(fields["sample_outputs"])
     for name in ("title", "description"):

@@ -26,16 +26,21 @@ SAMPLE_DESCRIPTION_LENGTH = 1000
 SAMPLE_URL_LENGTH = 500
 
 
+# The codes below are not "invalid": JSONField would show its own "invalid" message
+# ("Value must be valid JSON.") in place of theirs.
+
+
 def validate_certifications(value) -> None:
     """A JSON list of at most 20 distinct certification names of 1 to 100 characters."""
     if not isinstance(value, list):
-        raise ValidationError("Enter a list of certifications.", code="invalid")
+        raise ValidationError("Enter a list of certifications.", code="not_a_list")
     if len(value) > MAX_CERTIFICATIONS:
         raise ValidationError(f"At most {MAX_CERTIFICATIONS} certifications.", code="max_length")
     for name in value:
         if not isinstance(name, str) or not 1 <= len(name.strip()) <= MAX_CERTIFICATION_LENGTH:
             raise ValidationError(
-                f"A certification is 1 to {MAX_CERTIFICATION_LENGTH} characters.", code="invalid"
+                f"A certification is 1 to {MAX_CERTIFICATION_LENGTH} characters.",
+                code="invalid_certification",
             )
     if len({name.strip().lower() for name in value}) != len(value):
         raise ValidationError("A certification is listed twice.", code="duplicate")
@@ -71,7 +76,7 @@ def sample_output_errors(sample) -> dict[str, list[str]]:
 def validate_sample_outputs(value) -> None:
     """At most 10 samples, each {"title", "description" (optional), "url" (optional)}."""
     if not isinstance(value, list):
-        raise ValidationError("Enter a list of samples.", code="invalid")
+        raise ValidationError("Enter a list of samples.", code="not_a_list")
     if len(value) > MAX_SAMPLE_OUTPUTS:
         raise ValidationError(f"At most {MAX_SAMPLE_OUTPUTS} samples.", code="max_length")
     for index, sample in enumerate(value):
@@ -79,7 +84,7 @@ def validate_sample_outputs(value) -> None:
         if errors:
             key, messages = next(iter(errors.items()))
             where = f"Sample {index + 1}" + (f", {key}" if key else "")
-            raise ValidationError(f"{where}: {messages[0]}", code="invalid")
+            raise ValidationError(f"{where}: {messages[0]}", code="invalid_sample")
 
 
 class VendorProfile(BaseModel):
