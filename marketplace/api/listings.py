@@ -161,8 +161,12 @@ class SampleOutputInputSerializer(StrictInputSerializer):
 class ListingInputSerializer(StrictInputSerializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
-    prices = ListingPriceInputSerializer(
-        many=True, allow_empty=False, help_text="One price per task type offered; at least one."
+    # ListFields, not many=True: a list-level error then belongs to the field itself.
+    prices = serializers.ListField(
+        child=ListingPriceInputSerializer(),
+        allow_empty=False,
+        max_length=len(task_type_choices()),
+        help_text="One price per task type offered; at least one.",
     )
     currency = serializers.RegexField(
         r"^[A-Z]{3}$", required=False, help_text="One currency for all prices (default USD)."
@@ -173,8 +177,8 @@ class ListingInputSerializer(StrictInputSerializer):
     turnaround_hours = serializers.IntegerField(min_value=1, max_value=MAX_TURNAROUND_HOURS)
     capacity_objects_per_day = serializers.IntegerField(min_value=1, max_value=MAX_DATABASE_INTEGER)
     languages = LanguagesField(required=False)
-    sample_outputs = SampleOutputInputSerializer(
-        many=True, required=False, max_length=MAX_SAMPLE_OUTPUTS
+    sample_outputs = serializers.ListField(
+        child=SampleOutputInputSerializer(), required=False, max_length=MAX_SAMPLE_OUTPUTS
     )
 
 

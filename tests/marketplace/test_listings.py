@@ -141,7 +141,8 @@ def test_the_moderation_round_trip_records_every_move():
     listing_submit(actor=world.vendor_admin, listing=listing)
     listing = listing_approve(actor=world.staff, listing=listing)
     published_at = listing.published_at
-    assert listing.status == ListingStatus.PUBLISHED and published_at is not None
+    assert listing.status == ListingStatus.PUBLISHED
+    assert published_at is not None
     listing_suspend(actor=world.staff, listing=listing, reason="Complaints.")
     listing = listing_reinstate(actor=world.staff, listing=listing)
 
