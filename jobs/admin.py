@@ -29,7 +29,10 @@ class LabelingJobAdmin(admin.ModelAdmin):
     list_select_related = ("organization",)
     autocomplete_fields = ("organization", "created_by")
     raw_id_fields = ("workforce",)
+    # Targeting is the job service's (an engagement's workforce, teams of the workforce).
     readonly_fields = (
+        "engagement",
+        "teams",
         "status",
         "failure_reason",
         "launched_at",

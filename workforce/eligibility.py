@@ -8,7 +8,8 @@ ActionsGuarded), so a worker may discover a job they may not yet accept.
 from enum import IntEnum
 from functools import cache
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from allauth.account.models import EmailAddress
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from jobs.models import JobStatus, LabelingJob
@@ -24,7 +25,11 @@ from workforce.models import (
     Workforce,
     WorkforceKind,
     WorkforceMember,
+    WorkTeamMember,
 )
+
+# The job-to-team rows: a job with none goes to its whole workforce.
+JobTeam = LabelingJob.teams.through
 
 
 class Action(IntEnum):
@@ -107,11 +112,16 @@ def worker_is_active(*, worker: WorkerProfile) -> bool:
 def jobs_open_to_worker(
     *, worker: WorkerProfile, action: Action = Action.ACCEPT
 ) -> QuerySet[LabelingJob]:
-    """Running jobs whose workforce includes `worker`, whose requester has not blocked
-    them, and whose qualification requirements guarding `action` they meet. Callers
-    check `worker_is_active` once per request."""
+    """Running jobs whose workforce includes `worker` (the public crowd; or a private or
+    vendor workforce they are a member of, and one of the job's teams if it names any),
+    whose requester has not blocked them, and whose qualification requirements guarding
+    `action` they meet. Callers check `worker_is_active` once per request."""
     member = WorkforceMember.objects.filter(workforce=OuterRef("workforce"), worker=worker)
     blocked = WorkerBlock.objects.filter(organization=OuterRef("organization"), worker=worker)
+    routed_to_teams = JobTeam.objects.filter(labelingjob=OuterRef("pk"))
+    in_a_team = routed_to_teams.filter(
+        Exists(WorkTeamMember.objects.filter(team=OuterRef("workteam"), worker=worker))
+    )
     job = LabelingJob._meta.db_table
     # A self-contained subquery (its own alias), so the queryset nests in others safely.
     unmet = RawSQL(  # noqa: S611 - table names and constants only; values are parameters
@@ -124,6 +134,7 @@ def jobs_open_to_worker(
     return (
         LabelingJob.objects.filter(status=JobStatus.RUNNING)
         .filter((Q(workforce__kind=WorkforceKind.PUBLIC) | Exists(member)) & ~Exists(blocked))
+        .filter(~Exists(routed_to_teams) | Exists(in_a_team))
         .exclude(pk__in=unmet)
         .exclude(Exists(suspended))
     )
@@ -141,6 +152,7 @@ def jobs_open_to_worker_sql() -> str:
     job, workforce = LabelingJob._meta.db_table, Workforce._meta.db_table
     member, blocked = WorkforceMember._meta.db_table, WorkerBlock._meta.db_table
     profile = WorkerProfile._meta.db_table
+    job_team, team_member = JobTeam._meta.db_table, WorkTeamMember._meta.db_table
     # Only table names and constants are formatted in; every value is a parameter.
     return f"""
         SELECT open_job.id FROM {job} open_job
@@ -159,6 +171,14 @@ def jobs_open_to_worker_sql() -> str:
             WHERE blocked.organization_id = open_job.organization_id
               AND blocked.worker_id = %(worker)s
           )
+          AND (
+            NOT EXISTS (SELECT 1 FROM {job_team} routed WHERE routed.labelingjob_id = open_job.id)
+            OR EXISTS (
+              SELECT 1 FROM {job_team} routed
+              JOIN {team_member} team_member ON team_member.team_id = routed.workteam_id
+              WHERE routed.labelingjob_id = open_job.id AND team_member.worker_id = %(worker)s
+            )
+          )
           AND NOT {unmet_requirement_sql(Action.ACCEPT, job="open_job.id", worker="%(worker)s")}
           AND NOT EXISTS (
             SELECT 1 FROM {profile} suspended
@@ -174,4 +194,38 @@ def worker_is_eligible(
     return (
         worker_is_active(worker=worker)
         and jobs_open_to_worker(worker=worker, action=action).filter(pk=job.pk).exists()
+    )
+
+
+def workers_eligible_for_job(
+    *, job: LabelingJob, action: Action = Action.ACCEPT
+) -> QuerySet[WorkerProfile]:
+    """The workers who may do `action` with `job` whatever its status: active, verified
+    and not suspended, in its workforce (and one of its teams if it names any), not
+    blocked by its requester, meeting its requirements guarding `action`. A vendor sees
+    through it which of its workers a routed job reaches; `jobs_open_to_worker` is the
+    same rule from the worker's side."""
+    verified = EmailAddress.objects.filter(
+        user=OuterRef("user"), email__iexact=OuterRef("user__email"), verified=True
+    )
+    blocked = WorkerBlock.objects.filter(organization=job.organization_id, worker=OuterRef("pk"))
+    teams = JobTeam.objects.filter(labelingjob=job.pk).values("workteam")
+    in_a_team = WorkTeamMember.objects.filter(worker=OuterRef("pk"), team__in=teams)
+    profile = WorkerProfile._meta.db_table
+    unmet = RawSQL(  # noqa: S611 - table names and constants only; values are parameters
+        unmet_requirement_sql(action, job="%s", worker=f"{profile}.id"),
+        [job.pk],
+        output_field=BooleanField(),
+    )
+    workers = WorkerProfile.objects.filter(
+        Exists(verified), user__is_active=True, suspended_at__isnull=True
+    )
+    if job.workforce.kind != WorkforceKind.PUBLIC:
+        member = WorkforceMember.objects.filter(workforce=job.workforce_id, worker=OuterRef("pk"))
+        workers = workers.filter(Exists(member))
+    return (
+        workers.filter(~Exists(teams) | Exists(in_a_team))
+        .exclude(Exists(blocked))
+        .exclude(unmet)
+        .order_by("worker_id")
     )

@@ -291,6 +291,9 @@ class SystemQualification(models.TextChoices):
     NUMBER_HITS_APPROVED = "00000000000000000040", "Worker_NumberHITsApproved"
     LOCALE = "00000000000000000071", "Worker_Locale"
     ADULT = "00000000000000000060", "Worker_Adult"
+    # Mechanical Turk's production Masters id, so scripts that require Masters keep working;
+    # here it is the "top workers" qualification, granted by accuracy.
+    MASTERS = "2F1QJWKUDD8XADTFD2Q0G6UTO95ALH", "Masters"
 
 
 def new_qualification_type_id() -> str:

@@ -1,14 +1,18 @@
 """The platform's system qualifications, kept current: Worker_PercentAssignmentsApproved
 and Worker_NumberHITsApproved from reviewed work, Worker_Locale and Worker_Adult from the
-worker's profile. Recomputed from the rows each time, so running twice is harmless."""
+worker's profile, and Masters (the top workers) from the accuracy of their answers.
+Recomputed from the rows each time, so running twice is harmless."""
 
+from collections import defaultdict
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from jobs.models import Assignment, AssignmentStatus
+from jobs.models import Assignment, AssignmentStatus, DataObjectStatus
+from jobs.tasktypes import REGISTRY
 from workforce.models import Qualification, QualificationStatus, SystemQualification, WorkerProfile
 from workforce.qualifications import qualification_set, system_qualification_type
 
@@ -101,3 +105,95 @@ def profile_qualifications_sync(*, worker: WorkerProfile) -> None:
         qualification_type__type_id=SystemQualification.PERCENT_ASSIGNMENTS_APPROVED,
     ).exists():
         approval_qualifications_refresh(worker_ids=[worker.pk])
+
+
+# Masters, the top workers: judged on their latest answers to objects that several workers
+# labeled, by agreement with the consolidated label (gold answers join in with the quality
+# issue). Granted at 95% over at least 50 such answers, kept down to 90% so that a worker
+# near the line does not flap in and out; the value is the accuracy in percent.
+MASTERS_WINDOW = 1000
+MASTERS_MIN_JUDGED = 50
+MASTERS_GRANT_PERCENT = 95
+MASTERS_KEEP_PERCENT = 90
+
+
+def accuracy_figures(*, worker_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(answers agreeing with the consolidated label, answers judged) per worker id, over
+    each worker's latest MASTERS_WINDOW submitted or approved answers to objects labeled by
+    people from two or more answers."""
+    latest = (
+        Assignment.objects.filter(
+            worker_id__in=worker_ids,
+            status__in=(AssignmentStatus.SUBMITTED, AssignmentStatus.APPROVED),
+            hit__data_object__status=DataObjectStatus.HUMAN_LABELED,
+            hit__assignments_completed__gte=2,
+        )
+        .annotate(
+            recency=Window(
+                RowNumber(), partition_by=[F("worker_id")], order_by=F("submitted_at").desc()
+            )
+        )
+        .filter(recency__lte=MASTERS_WINDOW)
+        .values_list(
+            "worker_id",
+            "answer",
+            "hit__job__task_type",
+            "hit__data_object__label",
+            "hit__data_object__label_metadata",
+        )
+    )
+    figures: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for worker_id, answer, task_type_key, label, metadata in latest.iterator(chunk_size=2000):
+        task_type = REGISTRY.get(task_type_key)
+        if task_type is None:
+            continue
+        expected = task_type.consolidated_answer(label=label, metadata=metadata or {})
+        figures[worker_id][0] += task_type.answers_match(answer or {}, expected)
+        figures[worker_id][1] += 1
+    return {worker_id: (figures[worker_id][0], figures[worker_id][1]) for worker_id in worker_ids}
+
+
+@transaction.atomic
+def masters_qualifications_refresh(*, worker_ids: list[int]) -> int:
+    """Grant, update or revoke the workers' Masters qualification from their accuracy.
+    Returns how many workers hold it afterwards."""
+    masters = system_qualification_type(SystemQualification.MASTERS)
+    held = {
+        qualification.worker_id: qualification
+        for qualification in Qualification.objects.select_for_update().filter(
+            qualification_type=masters, worker_id__in=worker_ids
+        )
+    }
+    profiles = WorkerProfile.objects.in_bulk(worker_ids)
+    holders = 0
+    for worker_id, (agreeing, judged) in accuracy_figures(worker_ids=worker_ids).items():
+        percent = agreeing * 100 // judged if judged else 0
+        current = held.get(worker_id)
+        holds = current is not None and current.status == QualificationStatus.GRANTED
+        needed = MASTERS_KEEP_PERCENT if holds else MASTERS_GRANT_PERCENT
+        if judged >= MASTERS_MIN_JUDGED and percent >= needed:
+            holders += 1
+            if not holds or current.integer_value != percent:
+                qualification_set(
+                    qualification_type=masters, worker=profiles[worker_id], integer_value=percent
+                )
+        elif holds:
+            current.status = QualificationStatus.REVOKED
+            current.integer_value = percent
+            current.revoke_reason = (
+                f"Your accuracy over your latest judged answers fell to {percent}%; "
+                f"Masters is kept from {MASTERS_KEEP_PERCENT}% and granted again from "
+                f"{MASTERS_GRANT_PERCENT}%."
+            )
+            current.save(update_fields=["status", "integer_value", "revoke_reason", "updated_at"])
+    return holders
+
+
+def masters_qualifications_refresh_since(*, since: datetime) -> int:
+    """For the workers with an answer to an object consolidated since `since`."""
+    workers = (
+        Assignment.objects.filter(hit__data_object__labeled_at__gte=since)
+        .values_list("worker_id", flat=True)
+        .distinct()
+    )
+    return masters_qualifications_refresh(worker_ids=list(workers))

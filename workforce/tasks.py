@@ -5,7 +5,10 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from workforce.system_qualifications import approval_qualifications_refresh_since
+from workforce.system_qualifications import (
+    approval_qualifications_refresh_since,
+    masters_qualifications_refresh_since,
+)
 
 # The beat runs the refresh every minute over the last five: a missed or late run is
 # covered by the next ones, and recomputing a worker twice changes nothing.
@@ -14,7 +17,10 @@ REFRESH_WINDOW = timedelta(minutes=5)
 
 @shared_task(name="workforce.system_qualifications_refresh", ignore_result=True)
 def system_qualifications_refresh() -> int:
-    return approval_qualifications_refresh_since(since=timezone.now() - REFRESH_WINDOW)
+    since = timezone.now() - REFRESH_WINDOW
+    refreshed = approval_qualifications_refresh_since(since=since)
+    masters_qualifications_refresh_since(since=since)
+    return refreshed
 
 
 @shared_task(name="workforce.workforce_invitation_send_email", ignore_result=True)

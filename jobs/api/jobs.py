@@ -3,6 +3,7 @@ manifest and data-file uploads, the job's data objects and HITs, and the downloa
 
 import io
 
+from django.db.models import Prefetch
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -36,13 +37,26 @@ from jobs.models import (
 from jobs.output import output_manifest_lines, raw_responses_lines
 from jobs.selectors import data_object_list, hit_access, hit_list, job_access, job_list
 from jobs.services.jobs import job_create, job_launch, job_pause, job_resume, job_stop, job_update
+from jobs.services.targeting import MAX_TEAMS_PER_JOB
 from jobs.tasktypes import task_type_choices
 from marketplace.api.pagination import CursorPagination, paginated_response
 from marketplace.api.permissions import request_bound_organization
 from marketplace.api.serializers import StrictInputSerializer, error_responses
 from marketplace.selectors import organization_access
+from workforce.models import WorkTeam
 
-WORKFORCE_HELP = "A private workforce id of the job's organization, or null for the public crowd."
+WORKFORCE_HELP = (
+    "A private workforce id of the job's organization, or null for the public crowd. A job "
+    "through a vendor engagement reports the vendor's workforce here."
+)
+ENGAGEMENT_HELP = (
+    "An accepted vendor engagement of the job's organization, for the job's task type: the "
+    "job then goes to the vendor's workforce (leave `workforce` out). Null: no vendor."
+)
+TEAMS_HELP = (
+    "Ids of teams of the job's private workforce: only their members get its work. Empty: "
+    "the whole workforce."
+)
 PERSONAL_HELP = (
     "The data holds personal information, so the job cannot target the public crowd "
     "(default false)."
@@ -85,6 +99,10 @@ class LabelingJobSerializer(serializers.Serializer):
     max_human_labeled_objects = serializers.IntegerField(allow_null=True)
     max_percentage_labeled = serializers.IntegerField(allow_null=True)
     workforce = serializers.SerializerMethodField(help_text=WORKFORCE_HELP)
+    engagement = serializers.IntegerField(
+        source="engagement_id", allow_null=True, help_text=ENGAGEMENT_HELP
+    )
+    teams = serializers.SerializerMethodField(help_text=TEAMS_HELP)
     contains_personal_information = serializers.BooleanField(help_text=PERSONAL_HELP)
     status = serializers.ChoiceField(choices=JobStatus.choices)
     failure_reason = serializers.CharField()
@@ -97,6 +115,10 @@ class LabelingJobSerializer(serializers.Serializer):
     @extend_schema_field({"type": "integer", "nullable": True})
     def get_workforce(self, job: LabelingJob) -> int | None:
         return job.workforce_id if job.workforce.organization_id is not None else None
+
+    @extend_schema_field({"type": "array", "items": {"type": "integer"}})
+    def get_teams(self, job: LabelingJob) -> list[int]:
+        return sorted(team.pk for team in job.teams.all())
 
 
 class DataObjectSerializer(serializers.Serializer):
@@ -184,6 +206,19 @@ class JobFieldsSerializer(StrictInputSerializer):
         required=False,
         help_text=WORKFORCE_HELP,
     )
+    engagement = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_DATABASE_INTEGER,
+        allow_null=True,
+        required=False,
+        help_text=ENGAGEMENT_HELP,
+    )
+    teams = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_DATABASE_INTEGER),
+        max_length=MAX_TEAMS_PER_JOB,
+        required=False,
+        help_text=TEAMS_HELP,
+    )
     contains_personal_information = serializers.BooleanField(
         required=False, help_text=PERSONAL_HELP
     )
@@ -220,7 +255,9 @@ class JobListApi(APIView):
     )
     def get(self, request):
         filters = query_filters(JobFilterSerializer, request)
-        jobs = job_list(actor=request.user, only=request_bound_organization(request))
+        jobs = job_list(
+            actor=request.user, only=request_bound_organization(request)
+        ).prefetch_related(Prefetch("teams", queryset=WorkTeam.objects.only("pk")))
         if "organization" in filters:
             jobs = jobs.filter(organization_id=filters["organization"])
         if "status" in filters:

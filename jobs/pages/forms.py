@@ -97,17 +97,23 @@ class JobForm(forms.Form):
         label="Batch size",
         help_text="How many objects are out with workers at once (1 to 5,000).",
     )
-    workforce = forms.TypedChoiceField(
-        coerce=int,
-        empty_value=None,
+    workforce = forms.ChoiceField(
         required=False,
         label="Workforce",
-        help_text="Who may work on the job.",
+        help_text="Who may work on the job: the public crowd, your own people, or a vendor "
+        "you engaged for this task type.",
+    )
+    teams = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Only these teams",
+        help_text="Teams of the chosen private workforce; none ticked: the whole workforce.",
     )
     contains_personal_information = forms.BooleanField(
         required=False,
         label="The data contains personal information",
-        help_text="Such data never goes to the public crowd: choose a private workforce.",
+        help_text="Such data never goes to the public crowd: choose your own people or a vendor.",
     )
     task_availability_lifetime_seconds = forms.IntegerField(
         required=False,
@@ -123,16 +129,17 @@ class JobForm(forms.Form):
     )
 
     # The job service's field names that differ from the form's.
-    SERVICE_FIELDS = {"label_category_config": "labels"}
+    SERVICE_FIELDS = {"label_category_config": "labels", "engagement": "workforce"}
     OPTIONAL_SERVICE_FIELDS = (
         "task_availability_lifetime_seconds",
         "max_human_labeled_objects",
         "max_percentage_labeled",
     )
 
-    def __init__(self, *args, organizations, workforces, **kwargs):
-        """`organizations`: the user's; `workforces`: (id or "" for the public crowd, name)
-        pairs, the private ones of all those organizations."""
+    def __init__(self, *args, organizations, workforces, teams=(), **kwargs):
+        """`organizations`: the user's; `workforces`: (value, name) pairs, the value ""
+        for the public crowd, "workforce:<id>" for a private workforce and
+        "engagement:<id>" for a vendor engaged; `teams`: (id, name) pairs."""
         super().__init__(*args, **kwargs)
         self.fields["organization"].choices = [(org.pk, org.name) for org in organizations]
         self.only_organization = organizations[0].pk if len(organizations) == 1 else None
@@ -142,6 +149,9 @@ class JobForm(forms.Form):
             self.fields["organization"].initial = self.only_organization
             self.fields["organization"].widget = forms.HiddenInput()
         self.fields["workforce"].choices = workforces
+        self.fields["teams"].choices = list(teams)
+        if not teams:
+            self.fields["teams"].widget = forms.MultipleHiddenInput()
 
     def clean_organization(self) -> int:
         value = self.cleaned_data.get("organization")
@@ -151,6 +161,10 @@ class JobForm(forms.Form):
         """The cleaned data as job_create's keyword arguments (organization left out)."""
         data = dict(self.cleaned_data)
         data.pop("organization")
+        kind, _, target = data.pop("workforce").partition(":")
+        data["workforce"] = int(target) if kind == "workforce" else None
+        if kind == "engagement":
+            data["engagement"] = int(target)
         data["label_category_config"] = {
             "document-version": VERSION_2018,
             "labels": [{"label": label} for label in data.pop("labels")],

@@ -44,10 +44,11 @@ from jobs.services.jobs import job_create, job_launch, job_pause, job_resume, jo
 from jobs.services.review import assignments_approve, assignments_reject
 from jobs.tasktypes import REGISTRY, task_type_get
 from marketplace.exceptions import DomainError, InvalidInput, NotFound
+from marketplace.models import Engagement, EngagementStatus
 from marketplace.pages.views import domain_errors_as_pages
 from marketplace.selectors import organization_list
 from workforce.eligibility import jobs_open_to_worker
-from workforce.models import WorkerProfile, Workforce, WorkforceKind
+from workforce.models import WorkerProfile, Workforce, WorkforceKind, WorkTeam
 from workforce.selectors import worker_profile_get
 
 PAGE_SIZE = 50
@@ -138,18 +139,42 @@ def job_list_page(request):
     )
 
 
-def _workforce_choices(organizations) -> list[tuple]:
+def _workforce_choices(organizations) -> tuple[list[tuple], list[tuple]]:
+    """The targets a new job of these organizations may have (the public crowd, their
+    private workforces, vendors they engaged), and the teams of those workforces."""
     several = len(organizations) > 1
+
+    def named(organization, name: str) -> str:
+        return f"{organization.name}: {name}" if several else name
+
     private = Workforce.objects.filter(
         kind=WorkforceKind.PRIVATE, organization__in=organizations
     ).select_related("organization")
-    return [("", "Public crowd (every worker)")] + [
-        (
-            workforce.pk,
-            f"{workforce.organization.name}: {workforce.name}" if several else workforce.name,
-        )
+    engaged = Engagement.objects.filter(
+        requester__in=organizations, status=EngagementStatus.ACCEPTED
+    ).select_related("requester", "vendor", "listing")
+    teams = WorkTeam.objects.filter(workforce__in=private).select_related("workforce__organization")
+    choices = [("", "Public crowd (every worker)")]
+    choices += [
+        (f"workforce:{workforce.pk}", named(workforce.organization, workforce.name))
         for workforce in private.order_by("organization__name", "name")
     ]
+    choices += [
+        (
+            f"engagement:{engagement.pk}",
+            named(
+                engagement.requester,
+                f"Vendor {engagement.vendor.display_name}: {engagement.listing.title} "
+                f"({engagement.task_type})",
+            ),
+        )
+        for engagement in engaged.order_by("requester__name", "vendor__display_name", "pk")
+    ]
+    team_choices = [
+        (team.pk, named(team.workforce.organization, f"{team.workforce.name}: {team.name}"))
+        for team in teams.order_by("workforce__organization__name", "workforce__name", "name")
+    ]
+    return choices, team_choices
 
 
 @login_required
@@ -159,10 +184,12 @@ def job_create_page(request):
     if not organizations:
         messages.info(request, "Create an organization first: jobs belong to one.")
         return redirect("organization_create")
+    workforces, teams = _workforce_choices(organizations)
     form = JobForm(
         request.POST if request.method == "POST" else None,
         organizations=organizations,
-        workforces=_workforce_choices(organizations),
+        workforces=workforces,
+        teams=teams,
     )
     status = 400 if request.method == "POST" and not form.is_valid() else 200
     if request.method == "POST" and form.is_valid():

@@ -35,6 +35,7 @@ from jobs.models import (
     JobStatus,
     LabelingJob,
 )
+from jobs.services.targeting import Target, job_target_apply
 from jobs.tasktypes import task_type_get
 from marketplace.celery import enqueue_on_commit
 from marketplace.exceptions import Conflict, InvalidInput, NotFound
@@ -46,8 +47,6 @@ from marketplace.services import (
 )
 from notifications import events
 from payments.money import MONEY_PLACES, money_quantize
-from workforce.models import Workforce, WorkforceKind
-from workforce.selectors import public_crowd_get
 
 JOB_FIELDS = (
     "name",
@@ -67,6 +66,8 @@ JOB_FIELDS = (
     "max_human_labeled_objects",
     "max_percentage_labeled",
     "workforce",
+    "engagement",
+    "teams",
     "contains_personal_information",
 )
 REQUIRED_JOB_FIELDS = (
@@ -225,47 +226,11 @@ def _check_instructions(fields: dict, problems: dict) -> None:
             problems[name] = [f"At most {limit} characters (after cleaning the HTML)."]
 
 
-def _check_personal_information(job: LabelingJob, fields: dict, problems: dict) -> None:
-    """Data with personal information never goes to the public crowd (Ground Truth's
-    content classifiers: only data free of it may)."""
-    flag = fields.get("contains_personal_information", job.contains_personal_information)
-    if not isinstance(flag, bool):
-        problems["contains_personal_information"] = ["Give true or false."]
-        return
-    if not flag:
-        return
-    workforce = fields["workforce"] if "workforce" in fields else job.workforce
-    if workforce is not None and workforce.kind == WorkforceKind.PUBLIC:
-        field = "workforce" if "workforce" in fields else "contains_personal_information"
-        problems.setdefault(
-            field,
-            ["Data with personal information cannot go to the public crowd; choose a "
-             "private workforce."],
-        )  # fmt: skip
-
-
-def _resolve_workforce(value, *, organization_id: int, problems: dict) -> Workforce | None:
-    """The public crowd (None), or a workforce of this organization; anything else is
-    refused without saying whether it exists."""
-    if value is None:
-        return public_crowd_get()
-    workforce_id = value.pk if isinstance(value, Workforce) else value
-    if isinstance(workforce_id, bool) or not isinstance(workforce_id, int):
-        problems["workforce"] = ["Give a workforce id."]
-        return None
-    workforce = Workforce.objects.filter(pk=workforce_id).first()
-    if workforce is None or (
-        workforce.kind != WorkforceKind.PUBLIC and workforce.organization_id != organization_id
-    ):
-        problems["workforce"] = ["No such workforce in this organization."]
-        return None
-    return workforce
-
-
-def _apply_fields(job: LabelingJob, fields: dict) -> list[str]:
+def _apply_fields(job: LabelingJob, fields: dict) -> tuple[list[str], Target]:
     """Validate `fields` and set them on `job`; every problem at once as InvalidInput.
 
-    Returns the names of the model fields that changed.
+    Returns the names of the model fields that changed, and the job's targeting (whose
+    teams the caller stores once the job is saved).
     """
     fields = dict(fields)
     problems: dict = {}
@@ -280,14 +245,9 @@ def _apply_fields(job: LabelingJob, fields: dict) -> list[str]:
     for name in ("title", "description"):
         if name in fields and not isinstance(fields[name], str):
             problems[name] = ["Give text."]
-    if "workforce" in fields:
-        fields["workforce"] = _resolve_workforce(
-            fields["workforce"], organization_id=job.organization_id, problems=problems
-        )
-    _check_personal_information(job, fields, problems)
-
     task_type = None
     task_type_key = fields.get("task_type", job.task_type)
+    target = job_target_apply(job=job, fields=fields, task_type=task_type_key, problems=problems)
     try:
         task_type = task_type_get(task_type_key)
     except InvalidInput as error:
@@ -301,13 +261,11 @@ def _apply_fields(job: LabelingJob, fields: dict) -> list[str]:
         except InvalidInput as error:
             problems.update(error.fields)
 
-    changed = []
+    changed = list(target.changed)
     for name, value in fields.items():
         if name in problems:
             continue
-        current = job.workforce_id if name == "workforce" else getattr(job, name)
-        wanted = value.pk if name == "workforce" else value
-        if current != wanted:
+        if getattr(job, name) != value:
             setattr(job, name, value)
             changed.append(name)
     # The model's own rules (lengths, blank, ranges) on every given field the checks above
@@ -320,7 +278,7 @@ def _apply_fields(job: LabelingJob, fields: dict) -> list[str]:
             problems.setdefault(name, messages)
     if problems:
         raise InvalidInput(fields=problems)
-    return changed
+    return changed, target
 
 
 def _save_unique_name(job: LabelingJob, **save_options) -> None:
@@ -356,8 +314,9 @@ def job_create(*, actor: User, organization: Organization, **fields) -> Labeling
         raise InvalidInput(fields={name: ["This field is required."] for name in missing})
     fields.setdefault("workforce", None)
     job = LabelingJob(organization=organization, created_by=actor)
-    _apply_fields(job, fields)
+    _changed, target = _apply_fields(job, fields)
     _save_unique_name(job, force_insert=True)
+    target.save_teams(job)
     _event(job, actor, JobEventKind.CREATED)
     return job
 
@@ -372,9 +331,13 @@ def job_update(*, actor: User, job: LabelingJob, **fields) -> LabelingJob:
         raise Conflict(
             f'The job is "{job.status}"; only a draft job can be changed.', code="job_not_draft"
         )
-    changed = _apply_fields(job, fields)
+    changed, target = _apply_fields(job, fields)
     if changed:
         _save_unique_name(job, update_fields=[*changed, "updated_at"])
+    target.save_teams(job)
+    if target.teams_changed:
+        changed.append("teams")
+    if changed:
         _event(job, actor, JobEventKind.UPDATED, fields=sorted(changed))
     return job
 

@@ -58,3 +58,8 @@ class TaskType:
     def consolidate(self, answers: list[dict], *, labels: list[str]) -> Consolidation:
         """One label from several workers' validated answers (at least one)."""
         raise NotImplementedError
+
+    def consolidated_answer(self, *, label: object, metadata: dict) -> dict:
+        """A consolidated label (as `consolidate` made it) in the form of an answer, to
+        judge a worker's answer against it with `answers_match`."""
+        raise NotImplementedError

@@ -98,6 +98,9 @@ class SingleLabelClassification(TaskType):
     ) -> bool:
         return answer.get("label") == expected.get("label")
 
+    def consolidated_answer(self, *, label: object, metadata: dict) -> dict:
+        return {"label": metadata.get("class-name")}
+
     def consolidate(self, answers: list[dict], *, labels: list[str]) -> Consolidation:
         """Majority vote. Confidence is the winning label's share of the votes, rounded
         to 2 places as Ground Truth writes it; a tie goes to the label listed first in the

@@ -74,6 +74,8 @@ def job_body(job: LabelingJob) -> dict:
         "max_human_labeled_objects": job.max_human_labeled_objects,
         "max_percentage_labeled": job.max_percentage_labeled,
         "workforce": job.workforce_id if job.workforce.organization_id else None,
+        "engagement": job.engagement_id,
+        "teams": sorted(job.teams.values_list("pk", flat=True)),
         "contains_personal_information": job.contains_personal_information,
         "status": job.status,
         "failure_reason": job.failure_reason,

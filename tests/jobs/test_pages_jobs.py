@@ -144,10 +144,10 @@ def test_create_page_offers_the_task_types_and_workforces():
     assert response.status_code == 200
     assert 'value="image-classification"' in content
     assert 'value="text-classification"' in content
-    assert f'<option value="{team.pk}">' in content
+    assert f'<option value="workforce:{team.pk}">' in content
     assert "Night shift" in content
     assert "Their team" not in content
-    assert f'<option value="{foreign.pk}">' not in content
+    assert f'<option value="workforce:{foreign.pk}">' not in content
     # One organization: chosen for the user, not asked.
     assert f'type="hidden" name="organization" value="{organization.pk}"' in content
 
@@ -184,7 +184,7 @@ def test_personal_data_is_refused_for_the_public_crowd_on_the_page_too():
     refused = client.post(reverse("job_create"), create_form(contains_personal_information="on"))
     created = client.post(
         reverse("job_create"),
-        create_form(contains_personal_information="on", workforce=str(team.pk)),
+        create_form(contains_personal_information="on", workforce=f"workforce:{team.pk}"),
     )
 
     assert refused.status_code == 400  # the form again, with the reason
@@ -203,7 +203,7 @@ def test_create_for_a_private_workforce_in_one_of_several_organizations():
     assert '<select name="organization"' in client.get(reverse("job_create")).content.decode()
 
     response = client.post(
-        reverse("job_create"), create_form(organization=second.pk, workforce=team.pk)
+        reverse("job_create"), create_form(organization=second.pk, workforce=f"workforce:{team.pk}")
     )
 
     assert response.status_code == 302
@@ -260,7 +260,11 @@ def test_create_refuses_another_organizations_workforce_and_organization():
     client = client_for(requester)
     before = database_snapshot()
 
-    for overrides in ({"workforce": foreign_team.pk}, {"organization": stranger.pk}):
+    for overrides in (
+        {"workforce": f"workforce:{foreign_team.pk}"},
+        {"workforce": str(foreign_team.pk)},
+        {"organization": stranger.pk},
+    ):
         response = client.post(reverse("job_create"), create_form(**overrides))
         assert response.status_code == 400
 
