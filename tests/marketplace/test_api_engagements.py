@@ -4,7 +4,7 @@ import pytest
 
 from jobs.models import JobStatus
 from marketplace.models import Engagement, EngagementStatus, ListingStatus, VendorRating
-from tests.jobs.factories import LabelingJobFactory
+from tests.jobs.factories import LabelingJobFactory, RunningJobFactory
 from tests.marketplace.api_support import (
     NOT_FOUND,
     NOT_MANAGER,
@@ -20,6 +20,8 @@ from tests.marketplace.factories import (
     VendorListingFactory,
 )
 from tests.marketplace.vendor_support import engagement_body, make_vendor_world
+from tests.workforce.factories import WorkerProfileFactory
+from workforce.models import Workforce, WorkforceKind, WorkforceMember
 
 pytestmark = pytest.mark.django_db
 
@@ -346,3 +348,73 @@ def test_the_vendor_cannot_rate_or_see_the_requesters_job_ratings():
 
     assert (response.status_code, response.json()) == (404, NOT_FOUND)
     assert not VendorRating.objects.exists()
+
+
+# Jobs routed to the vendor.
+
+
+def test_vendor_managers_see_routed_jobs_with_their_eligible_workers_and_nothing_more():
+    world = make_vendor_world()
+    workforce = Workforce.objects.create(
+        kind=WorkforceKind.VENDOR, organization=world.vendor_organization, name="LabelCo team"
+    )
+    in_team = WorkerProfileFactory(display_name="Ann")
+    WorkforceMember.objects.create(workforce=workforce, worker=in_team)
+    WorkerProfileFactory(display_name="Not in the team")
+    engagement = AcceptedEngagementFactory(
+        listing=PublishedListingFactory(vendor=world.vendor), requester=world.requester
+    )
+    job = RunningJobFactory(
+        organization=world.requester,
+        engagement=engagement,
+        workforce=workforce,
+        total_objects=100,
+        human_labeled=40,
+    )
+    LabelingJobFactory(organization=world.requester)  # not routed to the vendor
+
+    response = session_client(world.vendor_admin).get(
+        f"/api/v1/organizations/{world.vendor_organization.pk}/vendor-jobs/"
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "next": None,
+        "previous": None,
+        "results": [
+            {
+                "id": job.pk,
+                "name": job.name,
+                "title": job.title,
+                "task_type": "image-classification",
+                "status": "running",
+                "requester": {"id": world.requester.pk, "name": "Acme Vision"},
+                "engagement": engagement.pk,
+                "total_objects": 100,
+                "human_labeled": 40,
+                "machine_labeled": 0,
+                "failed_objects": 0,
+                "open_hits": 0,
+                "launched_at": iso(job.launched_at),
+                "ended_at": None,
+                "created_at": iso(job.created_at),
+                "eligible_workers": [{"worker_id": in_team.worker_id, "display_name": "Ann"}],
+            }
+        ],
+    }
+
+
+def test_routed_jobs_are_for_the_vendors_managers_only():
+    world = make_vendor_world()
+    path = "/api/v1/organizations/{}/vendor-jobs/"
+
+    member = session_client(world.vendor_member).get(path.format(world.vendor_organization.pk))
+    outsider = session_client(world.outsider).get(path.format(world.vendor_organization.pk))
+    not_vendor = session_client(world.requester_owner).get(path.format(world.requester.pk))
+
+    assert (member.status_code, member.json()) == (403, NOT_MANAGER)
+    assert (outsider.status_code, outsider.json()) == (404, NOT_FOUND)
+    assert (not_vendor.status_code, not_vendor.json()) == (
+        404,
+        error("not_found", "This organization has no vendor profile."),
+    )

@@ -3,7 +3,6 @@
 import pytest
 
 from marketplace.models import OrganizationEvent, VendorProfile
-from workforce.models import Workforce, WorkforceKind
 from tests.marketplace.api_support import (
     NOT_MANAGER,
     error,
@@ -13,6 +12,7 @@ from tests.marketplace.api_support import (
     session_client,
     snapshot,
 )
+from workforce.models import Workforce, WorkforceKind
 
 pytestmark = pytest.mark.django_db
 
