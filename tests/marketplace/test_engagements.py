@@ -468,3 +468,43 @@ def test_turnaround_is_measured_over_completed_jobs_against_the_promise():
     assert result[listing.pk].on_time_share == 0.6667
     assert result[other.pk].jobs_measured == 0
     assert result[other.pk].median_hours is None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("round_number", range(3))
+def test_two_members_requesting_the_same_engagement_at_once_make_one(round_number):
+    world = make_vendor_world()
+    listing = PublishedListingFactory(vendor=world.vendor)
+
+    outcomes = run_at_once(
+        lambda: request(world, listing, actor=world.requester_owner),
+        lambda: request(world, listing, actor=world.requester_member),
+    )
+
+    errors = [(type(item), item.code) for item in outcomes if isinstance(item, DomainError)]
+    assert errors == [(Conflict, "engagement_open")]
+    assert Engagement.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("round_number", range(3))
+def test_two_ratings_of_one_job_at_once_count_once(round_number):
+    world = make_vendor_world()
+    listing = PublishedListingFactory(vendor=world.vendor)
+    engagement = AcceptedEngagementFactory(listing=listing, requester=world.requester)
+    job = routed_job(world, engagement, status=JobStatus.COMPLETED)
+
+    outcomes = run_at_once(
+        lambda: vendor_rating_create(
+            actor=world.requester_owner, organization=world.requester, job_id=job.pk, score=5
+        ),
+        lambda: vendor_rating_create(
+            actor=world.requester_member, organization=world.requester, job_id=job.pk, score=1
+        ),
+    )
+
+    errors = [(type(item), item.code) for item in outcomes if isinstance(item, DomainError)]
+    assert errors == [(Conflict, "already_rated")]
+    listing.refresh_from_db()
+    rating = VendorRating.objects.get()
+    assert (listing.rating_count, listing.rating_total) == (1, rating.score)

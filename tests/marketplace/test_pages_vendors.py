@@ -4,7 +4,9 @@ both sides with ratings, and the jobs routed to a vendor."""
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from jobs.models import JobStatus
@@ -421,3 +423,20 @@ def test_the_vendor_profile_page_saves_certifications():
     assert response.status_code == 302
     world.vendor.refresh_from_db()
     assert world.vendor.certifications == ["ISO 27001", "SOC 2"]
+
+
+def test_the_browse_page_takes_the_same_queries_for_one_listing_or_many():
+    world = make_vendor_world()
+    PublishedListingFactory(vendor=world.vendor)
+    client = Client()
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(reverse("marketplace_browse")).status_code == 200
+    for _ in range(8):
+        PublishedListingFactory(
+            vendor=VendorProfileFactory(),
+            prices={"image-classification": "0.1", "text-classification": "0.2"},
+        )
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("marketplace_browse"))
+    assert page(response).count('class="card listing-card"') == 9
+    assert len(many) == len(one)
