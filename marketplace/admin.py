@@ -297,6 +297,8 @@ class ReasonForm(forms.Form):
 
 class VendorListingPriceForm(forms.ModelForm):
     task_type = forms.ChoiceField(choices=task_type_choices)
+    # The database refuses a negative price; the form says so first.
+    price_per_object = forms.DecimalField(min_value=0, max_digits=18, decimal_places=4)
 
     class Meta:
         model = VendorListingPrice

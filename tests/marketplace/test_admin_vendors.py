@@ -1,6 +1,8 @@
 """The vendor marketplace in the Django admin: listings moderated through the services,
 engagements and ratings read-only."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -105,10 +107,8 @@ def test_suspend_then_reinstate(staff_client):
     ) == [("suspended",), ("published",)]
 
 
-def test_saving_the_change_form_never_changes_the_status(staff_client):
-    listing = PublishedListingFactory(title="Old")
-    price = listing.prices.get()
-    data = {
+def change_form_data(listing, price, **changes) -> dict:
+    return {
         "title": "New",
         "description": listing.description,
         "minimum_order_objects": 100,
@@ -130,13 +130,32 @@ def test_saving_the_change_form_never_changes_the_status(staff_client):
         "events-INITIAL_FORMS": 0,
         "events-MIN_NUM_FORMS": 0,
         "events-MAX_NUM_FORMS": 1000,
+        **changes,
     }
+
+
+def test_saving_the_change_form_never_changes_the_status(staff_client):
+    listing = PublishedListingFactory(title="Old")
+    data = change_form_data(listing, listing.prices.get())
 
     response = staff_client.post(admin_url("vendorlisting", "change", listing.pk), data)
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     listing.refresh_from_db()
     assert (listing.title, listing.status) == ("New", ListingStatus.PUBLISHED)
+
+
+def test_a_negative_price_in_the_change_form_is_refused(staff_client):
+    listing = PublishedListingFactory()
+    price = listing.prices.get()
+    data = change_form_data(listing, price, **{"prices-0-price_per_object": "-1"})
+
+    response = staff_client.post(admin_url("vendorlisting", "change", listing.pk), data)
+
+    assert response.status_code == 200
+    assert "Ensure this value is greater than or equal to 0." in response.content.decode()
+    price.refresh_from_db()
+    assert price.price_per_object == Decimal("0.0800")
 
 
 def test_engagements_and_ratings_are_read_only(staff_client):
