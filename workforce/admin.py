@@ -1,5 +1,6 @@
-"""Django admin for worker profiles, workforces and their members, worker blocks, and
-qualifications (grants and job requirements are read here and written by services)."""
+"""Django admin for worker profiles, workforces (by kind) with their members and work
+teams, worker blocks, and qualifications (grants and job requirements are read here and
+written by services)."""
 
 from django import forms
 from django.contrib import admin
@@ -14,6 +15,8 @@ from workforce.models import (
     Workforce,
     WorkforceInvitation,
     WorkforceMember,
+    WorkTeam,
+    WorkTeamMember,
 )
 from workforce.services import worker_reinstate, worker_suspend
 
@@ -80,6 +83,26 @@ class WorkforceAdmin(admin.ModelAdmin):
     list_select_related = ("organization",)
     autocomplete_fields = ("organization",)
     inlines = [WorkforceMemberInline]
+
+
+class WorkTeamMemberInline(admin.TabularInline):
+    model = WorkTeamMember
+    extra = 0
+    autocomplete_fields = ("worker",)
+
+
+@admin.register(WorkTeam)
+class WorkTeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "workforce", "workforce_kind", "created_at")
+    list_filter = ("workforce__kind",)
+    search_fields = ("name", "workforce__name", "workforce__organization__name")
+    list_select_related = ("workforce",)
+    autocomplete_fields = ("workforce",)
+    inlines = [WorkTeamMemberInline]
+
+    @admin.display(description="Kind", ordering="workforce__kind")
+    def workforce_kind(self, obj: WorkTeam) -> str:
+        return obj.workforce.get_kind_display()
 
 
 @admin.register(WorkerBlock)

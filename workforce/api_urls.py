@@ -1,5 +1,5 @@
-"""API v1 routes of the workforce app: qualifications, worker blocks and private
-workforces (included from marketplace.api.urls)."""
+"""API v1 routes of the workforce app: qualifications, worker blocks, organizations'
+private and vendor workforces and their work teams (included from marketplace.api.urls)."""
 
 from django.urls import path
 
@@ -30,12 +30,17 @@ from workforce.workforce_apis import (
     WorkforceListApi,
     WorkforceMemberDetailApi,
     WorkforceMemberListApi,
+    WorkTeamDetailApi,
+    WorkTeamListApi,
+    WorkTeamMemberDetailApi,
+    WorkTeamMemberListApi,
 )
 
 TYPES = "organizations/<int:organization_id>/qualification-types/"
 TYPE = f"{TYPES}<str:type_id>/"
 WORKFORCES = "organizations/<int:organization_id>/workforces/"
 WORKFORCE = f"{WORKFORCES}<int:workforce_id>/"
+TEAM = f"{WORKFORCE}teams/<int:team_id>/"
 
 urlpatterns = [
     path(TYPES, QualificationTypeListApi.as_view(), name="api-qualification-types"),
@@ -119,6 +124,14 @@ urlpatterns = [
         f"{WORKFORCE}invitations/<int:invitation_id>/",
         WorkforceInvitationDetailApi.as_view(),
         name="api-workforce-invitation",
+    ),
+    path(f"{WORKFORCE}teams/", WorkTeamListApi.as_view(), name="api-workforce-teams"),
+    path(TEAM, WorkTeamDetailApi.as_view(), name="api-workforce-team"),
+    path(f"{TEAM}members/", WorkTeamMemberListApi.as_view(), name="api-workforce-team-members"),
+    path(
+        f"{TEAM}members/<str:worker_id>/",
+        WorkTeamMemberDetailApi.as_view(),
+        name="api-workforce-team-member",
     ),
     path(
         "workforce-invitations/<str:token>/accept/",

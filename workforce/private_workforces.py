@@ -1,5 +1,6 @@
-"""Writes for organizations' private workforces: create and rename them, invite people by
-email (new and existing users alike), accept an invitation, remove a member."""
+"""Writes for the workforces organizations own (private ones, and a vendor's one vendor
+workforce): create and rename them, invite people by email (new and existing users
+alike), accept an invitation, remove a member; and who may change which."""
 
 from datetime import timedelta
 
@@ -10,8 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketplace.celery import enqueue_on_commit
-from marketplace.exceptions import Conflict, InvalidInput, NotFound
-from marketplace.models import Organization, User
+from marketplace.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from marketplace.models import MANAGER_ROLES, Membership, Organization, User
 from marketplace.services import (
     invited_address_require,
     member_require,
@@ -25,6 +26,7 @@ from workforce.models import (
     WorkforceInvitationStatus,
     WorkforceKind,
     WorkforceMember,
+    WorkTeamMember,
 )
 
 INVITATION_TOKEN_SALT = "groundwork.workforce-invitation"  # noqa: S105 - a salt, not a secret
@@ -47,6 +49,27 @@ def _save_named(workforce: Workforce) -> Workforce:
     return workforce
 
 
+def workforce_change_require(*, actor: User, workforce: Workforce) -> None:
+    """Who may change a workforce (its name, members, invitations, teams): for a private
+    workforce, any member of its organization; for a vendor workforce, only the vendor
+    organization's owners and admins (PermissionDenied for a plain member, who may still
+    look). Anyone else, and the public crowd, get NotFound."""
+    if workforce.kind == WorkforceKind.PRIVATE:
+        member_require(actor=actor, organization_id=workforce.organization_id)
+        return
+    if workforce.kind != WorkforceKind.VENDOR:
+        raise NotFound()
+    role = (
+        Membership.objects.filter(user=actor, organization_id=workforce.organization_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role is None:
+        raise NotFound()
+    if role not in MANAGER_ROLES:
+        raise PermissionDenied("Only owners and admins of this organization can do this.")
+
+
 @transaction.atomic
 def workforce_create(*, actor: User, organization: Organization, name: str) -> Workforce:
     """A private workforce of the organization (any member may create one)."""
@@ -58,7 +81,8 @@ def workforce_create(*, actor: User, organization: Organization, name: str) -> W
 
 @transaction.atomic
 def workforce_rename(*, actor: User, workforce: Workforce, name: str) -> Workforce:
-    member_require(actor=actor, organization_id=workforce.organization_id)
+    """A new name, unique among the organization's workforces (its vendor workforce too)."""
+    workforce_change_require(actor=actor, workforce=workforce)
     workforce = Workforce.objects.select_for_update().get(pk=workforce.pk)
     workforce.name = _clean_name(name)
     return _save_named(workforce)
@@ -67,9 +91,13 @@ def workforce_rename(*, actor: User, workforce: Workforce, name: str) -> Workfor
 @transaction.atomic
 def workforce_member_remove(*, actor: User, workforce: Workforce, worker: WorkerProfile) -> None:
     """The worker gets none of the workforce's new work; what they hold they may finish.
-    Removing someone who is not a member changes nothing."""
-    member_require(actor=actor, organization_id=workforce.organization_id)
+    Their places in the workforce's teams go with it. Removing someone who is not a
+    member changes nothing."""
+    workforce_change_require(actor=actor, workforce=workforce)
+    # The membership row first: a concurrent work_team_member_add holds its lock, so this
+    # waits for it, and the team rows deleted next include the one it added.
     WorkforceMember.objects.filter(workforce=workforce, worker=worker).delete()
+    WorkTeamMember.objects.filter(team__workforce=workforce, worker=worker).delete()
 
 
 # Invitations.
@@ -98,7 +126,7 @@ def invitation_from_token(token: str) -> WorkforceInvitation:
 def workforce_invite(*, actor: User, workforce: Workforce, email: str) -> WorkforceInvitation:
     """Invite `email` to the workforce; a pending invitation to the same address is
     replaced. The email goes out after commit."""
-    member_require(actor=actor, organization_id=workforce.organization_id)
+    workforce_change_require(actor=actor, workforce=workforce)
     user_require_verified_email(user=actor)
     email = email.strip().lower() if isinstance(email, str) else ""
     try:
@@ -129,7 +157,7 @@ def workforce_invitation_revoke(
     *, actor: User, invitation: WorkforceInvitation
 ) -> WorkforceInvitation:
     """Withdraw a pending invitation; withdrawing it again changes nothing."""
-    member_require(actor=actor, organization_id=invitation.workforce.organization_id)
+    workforce_change_require(actor=actor, workforce=invitation.workforce)
     invitation = WorkforceInvitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status == WorkforceInvitationStatus.ACCEPTED:
         raise Conflict("This invitation has already been used.", code="invitation_used")

@@ -1,6 +1,7 @@
 """Reads for workers, workforces and qualifications."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from marketplace.exceptions import NotFound
 from marketplace.models import Organization, User
@@ -15,7 +16,12 @@ from workforce.models import (
     WorkforceInvitation,
     WorkforceKind,
     WorkforceMember,
+    WorkTeam,
+    WorkTeamMember,
 )
+
+# The kinds an organization owns and manages (the public crowd belongs to nobody).
+ORGANIZATION_WORKFORCE_KINDS = (WorkforceKind.PRIVATE, WorkforceKind.VENDOR)
 
 
 def worker_profile_get(*, actor: User) -> WorkerProfile:
@@ -129,7 +135,8 @@ def worker_qualification_request_list(*, worker: WorkerProfile) -> QuerySet[Qual
 
 
 def private_workforce_list(*, organization: Organization) -> QuerySet[Workforce]:
-    """The organization's private workforces, newest first, with their member counts."""
+    """The organization's private workforces, newest first, with their member counts (never
+    its vendor workforce: organization_workforce_list has both)."""
     return (
         Workforce.objects.filter(organization=organization, kind=WorkforceKind.PRIVATE)
         .annotate(member_count=Count("members"))
@@ -142,6 +149,47 @@ def private_workforce_access(*, organization: Organization, workforce_id) -> Wor
         return private_workforce_list(organization=organization).get(pk=int(workforce_id))
     except (Workforce.DoesNotExist, TypeError, ValueError):
         raise NotFound() from None
+
+
+def _count_of(model, field: str) -> Coalesce:
+    """A correlated COUNT(*) of `model` rows whose `field` is the outer row: one subquery
+    per count, so two counts never multiply each other's rows as two joins would."""
+    counted = (
+        model.objects.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def organization_workforce_list(*, organization: Organization) -> QuerySet[Workforce]:
+    """The workforces the organization owns, newest first: its private workforces and, if
+    it is a vendor, its vendor workforce; each with `member_count` and `team_count`, in
+    one query."""
+    return (
+        Workforce.objects.filter(organization=organization, kind__in=ORGANIZATION_WORKFORCE_KINDS)
+        .annotate(
+            member_count=_count_of(WorkforceMember, "workforce"),
+            team_count=_count_of(WorkTeam, "workforce"),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def organization_workforce_access(*, organization: Organization, workforce_id) -> Workforce:
+    """One of the organization's own private or vendor workforces; any other (another
+    organization's, the public crowd, a bad id) is NotFound."""
+    try:
+        return organization_workforce_list(organization=organization).get(pk=int(workforce_id))
+    except (Workforce.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+
+
+def vendor_workforce_get(*, organization: Organization) -> Workforce | None:
+    """The organization's vendor workforce, or None if it is not a vendor."""
+    return Workforce.objects.filter(organization=organization, kind=WorkforceKind.VENDOR).first()
 
 
 def workforce_member_list(*, workforce: Workforce) -> QuerySet[WorkforceMember]:
@@ -161,3 +209,29 @@ def workforce_invitation_access(*, workforce: Workforce, invitation_id) -> Workf
         return workforce_invitation_list(workforce=workforce).get(pk=int(invitation_id))
     except (WorkforceInvitation.DoesNotExist, TypeError, ValueError):
         raise NotFound() from None
+
+
+def work_team_list(*, workforce: Workforce) -> QuerySet[WorkTeam]:
+    """The workforce's teams, newest first, each with its `member_count`."""
+    return (
+        WorkTeam.objects.filter(workforce=workforce)
+        .select_related("workforce")
+        .annotate(member_count=_count_of(WorkTeamMember, "team"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def work_team_access(*, workforce: Workforce, team_id) -> WorkTeam:
+    """One of the workforce's teams; another workforce's (or a bad id) is NotFound."""
+    try:
+        return work_team_list(workforce=workforce).get(pk=int(team_id))
+    except (WorkTeam.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+
+
+def work_team_member_list(*, team: WorkTeam) -> QuerySet[WorkTeamMember]:
+    return (
+        WorkTeamMember.objects.filter(team=team)
+        .select_related("worker__user")
+        .order_by("-created_at", "-id")
+    )

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
@@ -35,6 +35,7 @@ from jobs.models import (
     JobStatus,
     LabelingJob,
 )
+from jobs.services.locking import lock_options
 from jobs.services.targeting import Target, job_target_apply
 from jobs.tasktypes import task_type_get
 from marketplace.celery import enqueue_on_commit
@@ -106,18 +107,6 @@ class JobEventKind:
 
 
 # Locking.
-
-
-def lock_options(*, skip_locked: bool = False) -> dict:
-    """select_for_update() options for this database.
-
-    PostgreSQL: FOR NO KEY UPDATE OF the model's own table, optionally SKIP LOCKED.
-    SQLite has no row locks: its immediate transactions take the write lock at BEGIN, so
-    writers run one at a time and the same query without options is safe.
-    """
-    if connection.vendor == "sqlite":
-        return {}
-    return {"no_key": True, "skip_locked": skip_locked, "of": ("self",)}
 
 
 def job_lock(*, job_id: int) -> LabelingJob:

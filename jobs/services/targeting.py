@@ -10,6 +10,7 @@ the job has its id.
 from dataclasses import dataclass, field
 
 from jobs.models import LabelingJob
+from jobs.services.locking import lock_options
 from marketplace.models import Engagement, EngagementStatus
 from workforce.models import Workforce, WorkforceKind, WorkTeam
 from workforce.selectors import public_crowd_get
@@ -116,7 +117,13 @@ def _resolve_teams(value, *, workforce: Workforce | None, problems: dict) -> lis
     if workforce.kind != WorkforceKind.PRIVATE:
         problems["teams"] = ["Only a private workforce's jobs go to some of its teams."]
         return []
-    teams = list(WorkTeam.objects.filter(workforce=workforce, pk__in=ids))
+    # Locked until commit, so a concurrent work_team_delete cannot take a team from a
+    # job and leave it reaching the whole workforce.
+    teams = list(
+        WorkTeam.objects.select_for_update(**lock_options())
+        .filter(workforce=workforce, pk__in=ids)
+        .order_by("pk")
+    )
     missing = sorted(set(ids) - {team.pk for team in teams})
     if missing:
         problems["teams"] = [f"No team {', '.join(map(str, missing))} in the job's workforce."]

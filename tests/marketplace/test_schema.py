@@ -93,6 +93,18 @@ ENDPOINTS = {
     },
     "/api/v1/organizations/{organization_id}/workforces/{workforce_id}/invitations/"
     "{invitation_id}/": {"delete"},
+    "/api/v1/organizations/{organization_id}/workforces/{workforce_id}/teams/": {"get", "post"},
+    "/api/v1/organizations/{organization_id}/workforces/{workforce_id}/teams/{team_id}/": {
+        "get",
+        "patch",
+        "delete",
+    },
+    "/api/v1/organizations/{organization_id}/workforces/{workforce_id}/teams/{team_id}/members/": {
+        "get",
+        "post",
+    },
+    "/api/v1/organizations/{organization_id}/workforces/{workforce_id}/teams/{team_id}/"
+    "members/{worker_id}/": {"delete"},
     "/api/v1/workforce-invitations/{token}/accept/": {"post"},
     "/api/v1/work/qualification-types/{type_id}/request/": {"post"},
     "/api/v1/work/qualification-requests/": {"get"},

@@ -1,10 +1,19 @@
-"""Factories for workers and their qualifications."""
+"""Factories for workers, their qualifications, workforces and work teams."""
 
 import factory
 from django.utils import timezone
 
 from tests.marketplace.factories import OrganizationFactory, UserFactory
-from workforce.models import Qualification, QualificationType, WorkerProfile
+from workforce.models import (
+    Qualification,
+    QualificationType,
+    WorkerProfile,
+    Workforce,
+    WorkforceKind,
+    WorkforceMember,
+    WorkTeam,
+    WorkTeamMember,
+)
 
 
 class WorkerProfileFactory(factory.django.DjangoModelFactory):
@@ -38,3 +47,52 @@ class QualificationFactory(factory.django.DjangoModelFactory):
     worker = factory.SubFactory(WorkerProfileFactory)
     integer_value = 1
     granted_at = factory.LazyFunction(timezone.now)
+
+
+class WorkforceFactory(factory.django.DjangoModelFactory):
+    """An organization's private workforce."""
+
+    class Meta:
+        model = Workforce
+
+    kind = WorkforceKind.PRIVATE
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Workforce {n}")
+
+
+class WorkforceMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkforceMember
+
+    workforce = factory.SubFactory(WorkforceFactory)
+    worker = factory.SubFactory(WorkerProfileFactory)
+
+
+class WorkTeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkTeam
+
+    workforce = factory.SubFactory(WorkforceFactory)
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class WorkTeamMemberFactory(factory.django.DjangoModelFactory):
+    """A place in a team for a worker who is (made) a member of the team's workforce."""
+
+    class Meta:
+        model = WorkTeamMember
+
+    team = factory.SubFactory(WorkTeamFactory)
+    worker = factory.LazyAttribute(
+        lambda place: WorkforceMemberFactory(workforce=place.team.workforce).worker
+    )
+
+
+def vendor_workforce_of(organization) -> Workforce:
+    """The organization's vendor workforce (made when its vendor profile is; made here
+    too, so tests need not care which factory created the profile)."""
+    return Workforce.objects.get_or_create(
+        organization=organization,
+        kind=WorkforceKind.VENDOR,
+        defaults={"name": f"{organization.name} (vendor)"[:100]},
+    )[0]

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from jobs.selectors import work_job_list
 from tests.jobs.lifecycle import launched_job
-from tests.marketplace.api_support import NOT_FOUND, make_world, session_client, snapshot
+from tests.marketplace.api_support import NOT_FOUND, iso, make_world, session_client, snapshot
 from tests.marketplace.factories import UserFactory
-from tests.workforce.factories import WorkerProfileFactory
-from workforce.models import WorkerProfile, WorkforceInvitation, WorkforceMember
+from tests.workforce.factories import WorkerProfileFactory, vendor_workforce_of
+from workforce.models import WorkerProfile, Workforce, WorkforceInvitation, WorkforceMember
 
 pytestmark = pytest.mark.django_db
 
@@ -51,11 +51,24 @@ def invite(world, workforce_id, email, django_capture_on_commit_callbacks) -> st
 
 
 def test_create_list_rename_and_strangers_get_404(world):
+    # The world's organization is a vendor, so its (older) vendor workforce is listed too.
+    vendor = vendor_workforce_of(world.organization)
     created = make_workforce(world)
     client = session_client(world.member)
 
-    assert created["name"] == "Annotators"
-    assert client.get(workforces_url(world.organization)).json()["results"] == [created]
+    workforce = Workforce.objects.get(pk=created["id"])
+    assert created == {
+        "id": workforce.pk,
+        "name": "Annotators",
+        "kind": "private",
+        "member_count": 0,
+        "team_count": 0,
+        "created_at": iso(workforce.created_at),
+    }
+    listed = client.get(workforces_url(world.organization)).json()["results"]
+    assert [body["kind"] for body in listed] == ["private", "vendor"]
+    assert listed[0] == created
+    assert listed[1]["id"] == vendor.pk
     duplicate = client.post(workforces_url(world.organization), {"name": "Annotators"})
     assert list(duplicate.json()["fields"]) == ["name"]
     url = f"{workforces_url(world.organization)}{created['id']}/"
@@ -76,8 +89,6 @@ def test_create_list_rename_and_strangers_get_404(world):
 def test_an_invited_worker_joins_sees_the_teams_work_and_loses_it_when_removed(
     world, django_capture_on_commit_callbacks
 ):
-    from workforce.models import Workforce
-
     created = make_workforce(world)
     team = Workforce.objects.get(pk=created["id"])
     job, _ = launched_job(objects=2, organization=world.organization, workforce=team)
