@@ -1,24 +1,42 @@
-"""Django admin for users, organizations, members, invitations, API keys and their audit rows."""
+"""Django admin for users, organizations, members, invitations, API keys and their audit rows,
+and for the vendor marketplace: listings (moderated through the services), engagements and
+ratings."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db import models
 from django.db.models import Count
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
 
+from jobs.tasktypes import task_type_choices
 from marketplace.exceptions import DomainError
+from marketplace.listings import (
+    listing_approve,
+    listing_reinstate,
+    listing_reject,
+    listing_suspend,
+)
 from marketplace.models import (
     ApiKey,
     ApiKeyUse,
+    Engagement,
+    EngagementEvent,
     Invitation,
     InvitationStatus,
+    ListingEvent,
+    ListingStatus,
     Membership,
     Organization,
     OrganizationEvent,
     User,
+    VendorListing,
+    VendorListingPrice,
     VendorProfile,
+    VendorRating,
 )
 from marketplace.services import api_key_revoke, invitation_revoke
 
@@ -262,3 +280,192 @@ class OrganizationEventAdmin(ReadOnlyAdmin):
     search_fields = ("organization__name", "actor__email")
     date_hierarchy = "created_at"
     list_select_related = ("organization", "actor")
+
+
+# The vendor marketplace.
+
+
+class ReasonForm(forms.Form):
+    """The intermediate page of the reject and suspend actions: the vendor reads the reason."""
+
+    reason = forms.CharField(
+        max_length=1024,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text="The vendor sees this reason on its listings page.",
+    )
+
+
+class VendorListingPriceForm(forms.ModelForm):
+    task_type = forms.ChoiceField(choices=task_type_choices)
+    # The database refuses a negative price; the form says so first.
+    price_per_object = forms.DecimalField(min_value=0, max_digits=18, decimal_places=4)
+
+    class Meta:
+        model = VendorListingPrice
+        fields = ("task_type", "price_per_object", "currency")
+
+
+class VendorListingPriceInline(admin.TabularInline):
+    model = VendorListingPrice
+    form = VendorListingPriceForm
+    extra = 0
+    min_num = 1
+
+
+class ListingEventInline(admin.TabularInline):
+    """The listing's status history, as the moderation services wrote it."""
+
+    model = ListingEvent
+    extra = 0
+    fields = ("created_at", "from_status", "to_status", "reason", "actor")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(VendorListing)
+class VendorListingAdmin(admin.ModelAdmin):
+    """Listings are moderated here with the actions (approve, reject, suspend, reinstate),
+    which call the services; the status itself is never edited."""
+
+    list_display = (
+        "title",
+        "vendor",
+        "status",
+        "published_at",
+        "rating_count",
+        "turnaround_hours",
+        "created_at",
+    )
+    list_filter = ("status", "published_at", "created_at")
+    search_fields = ("title", "description", "vendor__display_name", "vendor__organization__name")
+    date_hierarchy = "created_at"
+    list_select_related = ("vendor",)
+    readonly_fields = (
+        "vendor",
+        "status",
+        "status_reason",
+        "status_changed_at",
+        "published_at",
+        "rating_count",
+        "rating_total",
+        "created_at",
+        "updated_at",
+    )
+    inlines = (VendorListingPriceInline, ListingEventInline)
+    actions = ("approve", "reject", "suspend", "reinstate")
+
+    def has_add_permission(self, request):
+        return False  # vendors create listings; staff review them
+
+    @admin.action(description="Approve (publish) selected listings", permissions=("change",))
+    def approve(self, request, queryset):
+        pending = queryset.filter(status=ListingStatus.PENDING_REVIEW)
+        run_service_action(self, request, pending, listing_approve, "listing", "Approved")
+
+    @admin.action(description="Reinstate selected suspended listings", permissions=("change",))
+    def reinstate(self, request, queryset):
+        suspended = queryset.filter(status=ListingStatus.SUSPENDED)
+        run_service_action(self, request, suspended, listing_reinstate, "listing", "Reinstated")
+
+    def _with_reason(self, request, queryset, *, service, verb: str, status: str, title: str):
+        """Ask for the reason on an intermediate page, then call `service` per listing."""
+        eligible = queryset.filter(status=status)
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            run_service_action(
+                self,
+                request,
+                eligible,
+                service,
+                "listing",
+                verb,
+                reason=form.cleaned_data["reason"],
+            )
+            return None
+        return render(
+            request,
+            "vendors/admin_reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "form": form,
+                "listings": eligible,
+                "skipped": queryset.exclude(status=status),
+                "action": request.POST.get("action"),
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(description="Reject selected listings (back to draft)…", permissions=("change",))
+    def reject(self, request, queryset):
+        return self._with_reason(
+            request,
+            queryset,
+            service=listing_reject,
+            verb="Rejected",
+            status=ListingStatus.PENDING_REVIEW,
+            title="Reject listings",
+        )
+
+    @admin.action(description="Suspend selected listings…", permissions=("change",))
+    def suspend(self, request, queryset):
+        return self._with_reason(
+            request,
+            queryset,
+            service=listing_suspend,
+            verb="Suspended",
+            status=ListingStatus.PUBLISHED,
+            title="Suspend listings",
+        )
+
+
+class EngagementEventInline(admin.TabularInline):
+    model = EngagementEvent
+    extra = 0
+    fields = ("created_at", "from_status", "to_status", "reason", "actor")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Engagement)
+class EngagementAdmin(ReadOnlyAdmin):
+    """Engagements change through their two sides' services only."""
+
+    list_display = (
+        "id",
+        "requester",
+        "vendor",
+        "listing",
+        "task_type",
+        "price_per_object",
+        "expected_objects",
+        "status",
+        "created_at",
+    )
+    list_filter = ("status", "task_type", "created_at")
+    search_fields = ("requester__name", "vendor__display_name", "listing__title")
+    date_hierarchy = "created_at"
+    list_select_related = ("requester", "vendor", "listing")
+    inlines = (EngagementEventInline,)
+
+
+@admin.register(VendorRating)
+class VendorRatingAdmin(ReadOnlyAdmin):
+    list_display = ("job", "engagement", "score", "rated_by", "created_at")
+    list_filter = ("score", "created_at")
+    search_fields = ("job__name", "engagement__vendor__display_name", "comment")
+    date_hierarchy = "created_at"
+    list_select_related = ("job", "engagement__vendor", "engagement__requester", "rated_by")

@@ -44,7 +44,14 @@ from marketplace.models import (
 from marketplace.selectors import invitation_from_token, membership_get
 
 API_KEY_PREFIX = "gwk"
-VENDOR_PROFILE_FIELDS = ("display_name", "description", "website", "contact_email", "languages")
+VENDOR_PROFILE_FIELDS = (
+    "display_name",
+    "description",
+    "website",
+    "contact_email",
+    "languages",
+    "certifications",
+)
 
 
 # Shared checks (workforce's services use them too).
@@ -121,6 +128,12 @@ def _manager_membership(*, actor: User, organization: Organization) -> Membershi
     if membership.role not in MANAGER_ROLES:
         raise PermissionDenied("Only owners and admins of this organization can do this.")
     return membership
+
+
+def manager_require(*, actor: User, organization: Organization) -> Membership:
+    """The actor's membership if they own or administer `organization`: NotFound for a
+    non-member, PermissionDenied for a plain member (listings and engagements use it)."""
+    return _manager_membership(actor=actor, organization=organization)
 
 
 def _require_manager_or_staff(*, actor: User, organization: Organization) -> None:
@@ -496,9 +509,23 @@ def api_key_authenticate(
 # Vendor profiles.
 
 
+def _certifications_clean(fields: dict) -> None:
+    """Trim certification names in place (the model's validator then checks them)."""
+    value = fields.get("certifications")
+    if isinstance(value, list):
+        fields["certifications"] = [
+            name.strip() if isinstance(name, str) else name for name in value
+        ]
+
+
 @transaction.atomic
 def vendor_profile_create(*, actor: User, organization: Organization, **fields) -> VendorProfile:
-    """Make `organization` a vendor; its owners and admins manage the profile."""
+    """Make `organization` a vendor; its owners and admins manage the profile.
+
+    The vendor's workforce (the workers who label for it) is created with it.
+    """
+    from workforce.models import Workforce, WorkforceKind
+
     user_require_verified_email(user=actor)
     fields_require_known(fields=fields, allowed=VENDOR_PROFILE_FIELDS)
     organization = _lock_organization(organization)
@@ -507,9 +534,15 @@ def vendor_profile_create(*, actor: User, organization: Organization, **fields) 
         raise Conflict(
             "This organization already has a vendor profile.", code="vendor_profile_exists"
         )
+    _certifications_clean(fields)
     profile = VendorProfile(organization=organization, **fields)
     instance_validate(instance=profile, fields=VENDOR_PROFILE_FIELDS)
     profile.save(force_insert=True)
+    Workforce.objects.get_or_create(
+        kind=WorkforceKind.VENDOR,
+        organization=organization,
+        defaults={"name": f"{profile.display_name} (vendor)"[:100]},
+    )
     _event(
         organization,
         actor,
@@ -523,6 +556,7 @@ def vendor_profile_create(*, actor: User, organization: Organization, **fields) 
 @transaction.atomic
 def vendor_profile_update(*, actor: User, profile: VendorProfile, **fields) -> VendorProfile:
     fields_require_known(fields=fields, allowed=VENDOR_PROFILE_FIELDS)
+    _certifications_clean(fields)
     organization = _lock_organization(profile.organization)
     _manager_membership(actor=actor, organization=organization)
     profile = _lock(VendorProfile, profile.pk, organization=organization)

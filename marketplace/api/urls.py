@@ -4,6 +4,24 @@ from django.urls import include, path
 
 from marketplace.api.accounts import MeApi
 from marketplace.api.api_keys import ApiKeyListApi, ApiKeyRevokeApi
+from marketplace.api.engagements import (
+    EngagementAcceptApi,
+    EngagementCancelApi,
+    EngagementDeclineApi,
+    EngagementDetailApi,
+    EngagementEndApi,
+    EngagementListApi,
+    VendorJobListApi,
+    VendorRatingApi,
+)
+from marketplace.api.listings import (
+    ListingBrowseApi,
+    ListingDetailApi,
+    VendorListingDetailApi,
+    VendorListingListApi,
+    VendorListingSubmitApi,
+    VendorListingWithdrawApi,
+)
 from marketplace.api.organizations import (
     InvitationAcceptApi,
     InvitationListApi,
@@ -45,6 +63,56 @@ urlpatterns = [
         name="api-api-key",
     ),
     path(f"{ORGANIZATION}vendor-profile/", VendorProfileApi.as_view(), name="api-vendor-profile"),
+    path("listings/", ListingBrowseApi.as_view(), name="api-listings"),
+    path("listings/<int:listing_id>/", ListingDetailApi.as_view(), name="api-listing"),
+    path(f"{ORGANIZATION}listings/", VendorListingListApi.as_view(), name="api-vendor-listings"),
+    path(
+        f"{ORGANIZATION}listings/<int:listing_id>/",
+        VendorListingDetailApi.as_view(),
+        name="api-vendor-listing",
+    ),
+    path(
+        f"{ORGANIZATION}listings/<int:listing_id>/submit/",
+        VendorListingSubmitApi.as_view(),
+        name="api-vendor-listing-submit",
+    ),
+    path(
+        f"{ORGANIZATION}listings/<int:listing_id>/withdraw/",
+        VendorListingWithdrawApi.as_view(),
+        name="api-vendor-listing-withdraw",
+    ),
+    path(f"{ORGANIZATION}engagements/", EngagementListApi.as_view(), name="api-engagements"),
+    path(
+        f"{ORGANIZATION}engagements/<int:engagement_id>/",
+        EngagementDetailApi.as_view(),
+        name="api-engagement",
+    ),
+    path(
+        f"{ORGANIZATION}engagements/<int:engagement_id>/accept/",
+        EngagementAcceptApi.as_view(),
+        name="api-engagement-accept",
+    ),
+    path(
+        f"{ORGANIZATION}engagements/<int:engagement_id>/decline/",
+        EngagementDeclineApi.as_view(),
+        name="api-engagement-decline",
+    ),
+    path(
+        f"{ORGANIZATION}engagements/<int:engagement_id>/cancel/",
+        EngagementCancelApi.as_view(),
+        name="api-engagement-cancel",
+    ),
+    path(
+        f"{ORGANIZATION}engagements/<int:engagement_id>/end/",
+        EngagementEndApi.as_view(),
+        name="api-engagement-end",
+    ),
+    path(f"{ORGANIZATION}vendor-jobs/", VendorJobListApi.as_view(), name="api-vendor-jobs"),
+    path(
+        f"{ORGANIZATION}jobs/<int:job_id>/vendor-rating/",
+        VendorRatingApi.as_view(),
+        name="api-vendor-rating",
+    ),
     path("invitations/<str:token>/", InvitationPreviewApi.as_view(), name="api-invitation-preview"),
     path(
         "invitations/<str:token>/accept/",

@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from marketplace.api.permissions import request_bound_organization
 from marketplace.api.serializers import LanguagesField, StrictInputSerializer, error_responses
+from marketplace.models.vendors import MAX_CERTIFICATION_LENGTH, MAX_CERTIFICATIONS
 from marketplace.selectors import organization_access, vendor_profile_get
 from marketplace.services import vendor_profile_create, vendor_profile_update
 
@@ -17,6 +18,7 @@ class VendorProfileSerializer(serializers.Serializer):
     website = serializers.URLField()
     contact_email = serializers.EmailField()
     languages = serializers.ListField(child=serializers.CharField())
+    certifications = serializers.ListField(child=serializers.CharField())
     created_at = serializers.DateTimeField()
 
 
@@ -29,6 +31,12 @@ class VendorProfileApi(APIView):
         website = serializers.URLField(max_length=200, allow_blank=True, required=False)
         contact_email = serializers.EmailField(max_length=254)
         languages = LanguagesField(required=False)
+        certifications = serializers.ListField(
+            child=serializers.CharField(max_length=MAX_CERTIFICATION_LENGTH),
+            max_length=MAX_CERTIFICATIONS,
+            required=False,
+            help_text=f'Short names such as "ISO 27001"; at most {MAX_CERTIFICATIONS}.',
+        )
 
     def _access(self, request, organization_id: int, *, manage: bool):
         organization, _membership = organization_access(

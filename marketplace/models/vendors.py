@@ -1,13 +1,90 @@
 """Vendors: their profiles, listings with prices and moderation, engagements, ratings."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
-from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    URLValidator,
+)
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from marketplace.models.accounts import BaseModel, Organization, validate_language_tags
 from payments.money import DEFAULT_CURRENCY
+
+MAX_CERTIFICATIONS = 20
+MAX_CERTIFICATION_LENGTH = 100
+MAX_SAMPLE_OUTPUTS = 10
+SAMPLE_OUTPUT_KEYS = {"title", "description", "url"}
+SAMPLE_TITLE_LENGTH = 200
+SAMPLE_DESCRIPTION_LENGTH = 1000
+SAMPLE_URL_LENGTH = 500
+
+
+# The codes below are not "invalid": JSONField would show its own "invalid" message
+# ("Value must be valid JSON.") in place of theirs.
+
+
+def validate_certifications(value) -> None:
+    """A JSON list of at most 20 distinct certification names of 1 to 100 characters."""
+    if not isinstance(value, list):
+        raise ValidationError("Enter a list of certifications.", code="not_a_list")
+    if len(value) > MAX_CERTIFICATIONS:
+        raise ValidationError(f"At most {MAX_CERTIFICATIONS} certifications.", code="max_length")
+    for name in value:
+        if not isinstance(name, str) or not 1 <= len(name.strip()) <= MAX_CERTIFICATION_LENGTH:
+            raise ValidationError(
+                f"A certification is 1 to {MAX_CERTIFICATION_LENGTH} characters.",
+                code="invalid_certification",
+            )
+    if len({name.strip().lower() for name in value}) != len(value):
+        raise ValidationError("A certification is listed twice.", code="duplicate")
+
+
+def sample_output_errors(sample) -> dict[str, list[str]]:
+    """What is wrong with one sample output {"title", "description", "url"}, by key."""
+    if not isinstance(sample, dict):
+        return {"": ['A sample is an object with "title", "description" and "url".']}
+    errors: dict[str, list[str]] = {}
+    for key in sorted(set(sample) - SAMPLE_OUTPUT_KEYS):
+        errors[key] = ["Unknown field."]
+    title = sample.get("title")
+    if not isinstance(title, str) or not 1 <= len(title.strip()) <= SAMPLE_TITLE_LENGTH:
+        errors["title"] = [f"Give a title of 1 to {SAMPLE_TITLE_LENGTH} characters."]
+    description = sample.get("description", "")
+    if not isinstance(description, str) or len(description) > SAMPLE_DESCRIPTION_LENGTH:
+        errors["description"] = [f"At most {SAMPLE_DESCRIPTION_LENGTH} characters."]
+    url = sample.get("url", "")
+    if not isinstance(url, str) or len(url) > SAMPLE_URL_LENGTH:
+        errors["url"] = [f"Give an http or https URL of at most {SAMPLE_URL_LENGTH} characters."]
+    elif url:
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            errors["url"] = ["Enter a valid http or https URL."]
+        else:
+            if urlsplit(url).scheme not in {"http", "https"}:
+                errors["url"] = ["Enter a valid http or https URL."]
+    return errors
+
+
+def validate_sample_outputs(value) -> None:
+    """At most 10 samples, each {"title", "description" (optional), "url" (optional)}."""
+    if not isinstance(value, list):
+        raise ValidationError("Enter a list of samples.", code="not_a_list")
+    if len(value) > MAX_SAMPLE_OUTPUTS:
+        raise ValidationError(f"At most {MAX_SAMPLE_OUTPUTS} samples.", code="max_length")
+    for index, sample in enumerate(value):
+        errors = sample_output_errors(sample)
+        if errors:
+            key, messages = next(iter(errors.items()))
+            where = f"Sample {index + 1}" + (f", {key}" if key else "")
+            raise ValidationError(f"{where}: {messages[0]}", code="invalid_sample")
 
 
 class VendorProfile(BaseModel):
@@ -36,6 +113,7 @@ class VendorProfile(BaseModel):
     certifications = models.JSONField(
         default=list,
         blank=True,
+        validators=[validate_certifications],
         help_text='Certifications the vendor holds, as short names ("ISO 27001", "SOC 2").',
     )
 
@@ -50,14 +128,19 @@ class ListingStatus(models.TextChoices):
     SUSPENDED = "suspended", "Suspended"
 
 
-# Who may move a listing where: the vendor submits a draft and withdraws it; staff
-# publish or reject (back to draft, with a reason) what is pending, suspend (with a
-# reason) what is published, and reinstate what they suspended. A vendor's change to a
-# published listing's content sends it back to review.
+# Who may move a listing where: the vendor submits a draft and withdraws it (from review,
+# or off the marketplace once published); staff publish or reject (back to draft, with a
+# reason) what is pending, suspend (with a reason) what is published, and reinstate what
+# they suspended. A vendor's change to a published listing's content sends it back to
+# review. A suspended listing stays suspended until staff reinstate it.
 LISTING_TRANSITIONS = {
     ListingStatus.DRAFT: {ListingStatus.PENDING_REVIEW},
     ListingStatus.PENDING_REVIEW: {ListingStatus.PUBLISHED, ListingStatus.DRAFT},
-    ListingStatus.PUBLISHED: {ListingStatus.SUSPENDED, ListingStatus.PENDING_REVIEW},
+    ListingStatus.PUBLISHED: {
+        ListingStatus.SUSPENDED,
+        ListingStatus.PENDING_REVIEW,
+        ListingStatus.DRAFT,
+    },
     ListingStatus.SUSPENDED: {ListingStatus.PUBLISHED},
 }
 
@@ -85,6 +168,7 @@ class VendorListing(BaseModel):
     sample_outputs = models.JSONField(
         default=list,
         blank=True,
+        validators=[validate_sample_outputs],
         help_text='Examples of the vendor\'s work: [{"title", "description", "url"}].',
     )
     status = models.CharField(
@@ -257,6 +341,25 @@ class Engagement(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.requester} engages {self.vendor} ({self.task_type})"
+
+
+class EngagementEvent(models.Model):
+    """An engagement's status change: who moved it, from where to where, and why."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    from_status = models.CharField(max_length=10, choices=EngagementStatus.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=EngagementStatus.choices)
+    reason = models.CharField(max_length=1024, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.engagement_id}: {self.from_status or '-'} -> {self.to_status}"
 
 
 class VendorRating(BaseModel):

@@ -1,17 +1,24 @@
-"""Factories for users, organizations, memberships, invitations, keys and vendor profiles."""
+"""Factories for users, organizations, memberships, invitations, keys, vendor profiles,
+listings, engagements and ratings."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from marketplace.models import (
+    Engagement,
+    EngagementStatus,
     Invitation,
+    ListingStatus,
     Membership,
     MembershipRole,
     Organization,
     User,
+    VendorListing,
+    VendorListingPrice,
     VendorProfile,
 )
 
@@ -73,3 +80,62 @@ class VendorProfileFactory(factory.django.DjangoModelFactory):
     display_name = factory.Sequence(lambda n: f"Vendor {n}")
     contact_email = factory.Sequence(lambda n: f"sales{n}@vendor.example.com")
     languages = factory.LazyFunction(lambda: ["en"])
+
+
+class VendorListingFactory(factory.django.DjangoModelFactory):
+    """A draft listing offering image classification at 0.0800 USD per object (pass
+    `prices={"text-classification": Decimal(...)}` for others)."""
+
+    class Meta:
+        model = VendorListing
+        skip_postgeneration_save = True
+
+    vendor = factory.SubFactory(VendorProfileFactory)
+    title = factory.Sequence(lambda n: f"Listing {n}")
+    description = "Careful labeling by a trained team."
+    minimum_order_objects = 100
+    turnaround_hours = 48
+    capacity_objects_per_day = 5000
+    languages = factory.LazyFunction(lambda: ["en"])
+    status = ListingStatus.DRAFT
+
+    @factory.post_generation
+    def prices(obj, create, extracted, **kwargs):  # noqa: N805
+        if not create:
+            return
+        prices = extracted if extracted is not None else {"image-classification": "0.0800"}
+        for task_type, price in prices.items():
+            VendorListingPrice.objects.create(
+                listing=obj, task_type=task_type, price_per_object=Decimal(price), currency="USD"
+            )
+
+
+class PublishedListingFactory(VendorListingFactory):
+    status = ListingStatus.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class EngagementFactory(factory.django.DjangoModelFactory):
+    """A pending request on a published listing, for its first task type."""
+
+    class Meta:
+        model = Engagement
+
+    listing = factory.SubFactory(PublishedListingFactory)
+    requester = factory.SubFactory(OrganizationFactory)
+    vendor = factory.LazyAttribute(lambda engagement: engagement.listing.vendor)
+    task_type = factory.LazyAttribute(
+        lambda engagement: engagement.listing.prices.first().task_type
+    )
+    price_per_object = factory.LazyAttribute(
+        lambda engagement: engagement.listing.prices.first().price_per_object
+    )
+    currency = "USD"
+    expected_objects = 1000
+    requested_by = factory.SubFactory(UserFactory)
+    status = EngagementStatus.REQUESTED
+
+
+class AcceptedEngagementFactory(EngagementFactory):
+    status = EngagementStatus.ACCEPTED
+    responded_at = factory.LazyFunction(timezone.now)

@@ -12,6 +12,7 @@ from tests.marketplace.api_support import (
     session_client,
     snapshot,
 )
+from workforce.models import Workforce, WorkforceKind
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +24,7 @@ def profile_body(profile: VendorProfile) -> dict:
         "website": profile.website,
         "contact_email": profile.contact_email,
         "languages": profile.languages,
+        "certifications": profile.certifications,
         "created_at": iso(profile.created_at),
     }
 
@@ -63,7 +65,7 @@ def test_an_owner_makes_the_organization_a_vendor():
 
     assert response.status_code == 201
     profile = VendorProfile.objects.get(organization=organization)
-    assert response.json() == {**body, "created_at": iso(profile.created_at)}
+    assert response.json() == {**body, "certifications": [], "created_at": iso(profile.created_at)}
     assert profile_body(profile) == response.json()
 
 
@@ -137,4 +139,48 @@ def test_language_tags_must_be_bcp47(languages, message):
     assert response.json() == error(
         "invalid", "The request has invalid fields.", {"languages": [message]}
     )
+    assert snapshot() == before
+
+
+def test_a_new_vendor_gets_its_vendor_workforce_and_lists_certifications():
+    organization, owner = organization_with_owner()
+    body = {
+        "display_name": "Acme Annotation",
+        "contact_email": "sales@acme.example.com",
+        "certifications": [" ISO 27001 ", "SOC 2"],
+    }
+
+    response = session_client(owner).post(url(organization), body, format="json")
+
+    assert response.status_code == 201
+    profile = VendorProfile.objects.get(organization=organization)
+    assert profile.certifications == ["ISO 27001", "SOC 2"]
+    assert response.json() == profile_body(profile)
+    workforce = Workforce.objects.get(organization=organization)
+    assert (workforce.kind, workforce.name) == (WorkforceKind.VENDOR, "Acme Annotation (vendor)")
+
+
+@pytest.mark.parametrize(
+    ("certifications", "fields"),
+    [
+        (["ISO 27001", "iso 27001"], {"certifications": ["A certification is listed twice."]}),
+        (["x" * 101], {"certifications.0": ["Ensure this field has no more than 100 characters."]}),
+        (["  "], {"certifications.0": ["This field may not be blank."]}),
+        (
+            [f"C{n}" for n in range(21)],
+            {"certifications": ["Ensure this field has no more than 20 elements."]},
+        ),
+    ],
+)
+def test_certifications_are_checked_field_by_field(certifications, fields):
+    world = make_world()
+    client = session_client(world.owner)
+    before = snapshot()
+
+    response = client.patch(
+        url(world.organization), {"certifications": certifications}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == error("invalid", "The request has invalid fields.", fields)
     assert snapshot() == before

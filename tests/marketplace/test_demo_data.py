@@ -34,11 +34,14 @@ from marketplace.models import (
     ApiKey,
     Invitation,
     InvitationStatus,
+    ListingEvent,
+    ListingStatus,
     Membership,
     MembershipRole,
     Organization,
     OrganizationEvent,
     User,
+    VendorListing,
     VendorProfile,
 )
 from tests.jobs.factories import public_crowd
@@ -53,6 +56,8 @@ MODELS = [
     Membership,
     Invitation,
     VendorProfile,
+    VendorListing,
+    ListingEvent,
     WorkerProfile,
     OrganizationEvent,
     ApiKey,
@@ -133,6 +138,9 @@ def test_creates_the_promised_accounts_and_organizations():
         "Membership": 4,
         "Invitation": 1,
         "VendorProfile": 1,
+        # one published listing: submitted, then approved
+        "VendorListing": 1,
+        "ListingEvent": 2,
         "WorkerProfile": 5,
         # created x2, vendor profile, invitation
         "OrganizationEvent": 4,
@@ -173,6 +181,19 @@ def test_organizations_have_their_members_vendor_profile_and_invitation():
         InvitationStatus.PENDING,
     )
     assert not invitation.is_expired
+
+
+def test_labelworks_has_a_published_listing():
+    run_demo_data()
+
+    listing = VendorListing.objects.get()
+    assert listing.vendor.organization.name == "LabelWorks"
+    assert listing.status == ListingStatus.PUBLISHED
+    assert listing.published_at is not None
+    assert sorted(listing.prices.values_list("task_type", flat=True)) == [
+        "image-classification",
+        "text-classification",
+    ]
 
 
 def test_workers_have_well_formed_ids_countries_and_languages():

@@ -13,6 +13,7 @@ from jobs.demo import demo_jobs_create
 from jobs.models import LabelingJob
 from marketplace.emails import invitation_url
 from marketplace.exceptions import DomainError
+from marketplace.listings import listing_approve, listing_create, listing_submit
 from marketplace.models import (
     Invitation,
     InvitationStatus,
@@ -20,6 +21,7 @@ from marketplace.models import (
     MembershipRole,
     Organization,
     User,
+    VendorListing,
     VendorProfile,
 )
 from marketplace.services import invitation_create, organization_create, vendor_profile_create
@@ -50,6 +52,21 @@ VENDOR_PROFILE = {
     "website": "https://labelworks.example",
     "contact_email": f"sales@{DOMAIN}",
     "languages": ["en", "de", "hi"],
+}
+VENDOR_LISTING = {
+    "title": "Image and text classification by trained teams",
+    "description": "Audited labelers in three languages; gold questions on every batch.",
+    "prices": [
+        {"task_type": "image-classification", "price_per_object": "0.0600"},
+        {"task_type": "text-classification", "price_per_object": "0.0400"},
+    ],
+    "minimum_order_objects": 100,
+    "turnaround_hours": 48,
+    "capacity_objects_per_day": 10000,
+    "languages": ["en", "de", "hi"],
+    "sample_outputs": [
+        {"title": "Handwritten digits", "description": "Ten classes, three labelers each."}
+    ],
 }
 # (email, full name, country, languages)
 WORKERS = [
@@ -98,12 +115,17 @@ class Command(BaseCommand):
         if settings.SETTINGS_MODULE.endswith(".production"):
             raise CommandError("demo_data creates accounts with a known password: not here.")
         with transaction.atomic():
-            demo_user(email=ADMIN_EMAIL, full_name="Ada Admin", is_superuser=True)
+            admin = demo_user(email=ADMIN_EMAIL, full_name="Ada Admin", is_superuser=True)
             acme = demo_organization(REQUESTER_ORGANIZATION)
             labelworks = demo_organization(VENDOR_ORGANIZATION)
             vendor_owner = labelworks.created_by
             if not VendorProfile.objects.filter(organization=labelworks).exists():
                 vendor_profile_create(actor=vendor_owner, organization=labelworks, **VENDOR_PROFILE)
+            vendor = VendorProfile.objects.get(organization=labelworks)
+            if not VendorListing.objects.filter(vendor=vendor).exists():
+                listing = listing_create(actor=vendor_owner, vendor=vendor, **VENDOR_LISTING)
+                listing_submit(actor=vendor_owner, listing=listing)
+                listing_approve(actor=admin, listing=listing)
             for email, full_name, country, languages in WORKERS:
                 user = demo_user(email=email, full_name=full_name)
                 if not WorkerProfile.objects.filter(user=user).exists():
