@@ -22,10 +22,9 @@ from django.db.models import (
 from django.db.models.functions import Cast
 
 from jobs.models import JobStatus, LabelingJob
-from marketplace.exceptions import InvalidInput, NotFound
+from marketplace.exceptions import NotFound
 from marketplace.models import (
     Engagement,
-    EngagementStatus,
     ListingStatus,
     Membership,
     Organization,
@@ -253,35 +252,6 @@ def engagement_access(*, organization: Organization, engagement_id) -> Engagemen
         return engagement_list(organization=organization).get(pk=_pk(engagement_id))
     except Engagement.DoesNotExist:
         raise NotFound() from None
-
-
-def engagement_for_job_target(*, organization: Organization, engagement_id) -> Engagement:
-    """The organization's own accepted engagement, for a job to target the vendor's
-    workforce through it; InvalidInput on the field "engagement" otherwise (whether it
-    does not exist, belongs to someone else, or is not accepted)."""
-    try:
-        engagement_pk = int(engagement_id)
-    except (TypeError, ValueError):
-        engagement_pk = None
-    engagement = (
-        Engagement.objects.select_related("vendor__organization", "listing")
-        .filter(pk=engagement_pk, requester=organization)
-        .first()
-        if engagement_pk is not None
-        else None
-    )
-    if engagement is None:
-        raise InvalidInput(fields={"engagement": ["No such engagement of this organization."]})
-    if engagement.status != EngagementStatus.ACCEPTED:
-        raise InvalidInput(
-            fields={
-                "engagement": [
-                    f"The engagement is {engagement.get_status_display().lower()}; "
-                    "only an accepted engagement can take jobs."
-                ]
-            }
-        )
-    return engagement
 
 
 # Jobs routed to a vendor.

@@ -24,12 +24,14 @@ MAX_SKILL_LENGTH = 50
 def validate_skills(value) -> None:
     """A JSON list of at most 20 distinct skill tags of 1 to 50 characters."""
     if not isinstance(value, list):
-        raise ValidationError("Enter a list of skills.", code="invalid")
+        raise ValidationError("Enter a list of skills.", code="invalid_skill")
     if len(value) > MAX_SKILLS:
         raise ValidationError(f"At most {MAX_SKILLS} skills.", code="max_length")
     for skill in value:
         if not isinstance(skill, str) or not 1 <= len(skill.strip()) <= MAX_SKILL_LENGTH:
-            raise ValidationError(f"A skill is 1 to {MAX_SKILL_LENGTH} characters.", code="invalid")
+            raise ValidationError(
+                f"A skill is 1 to {MAX_SKILL_LENGTH} characters.", code="invalid_skill"
+            )
     if len({skill.strip().lower() for skill in value}) != len(value):
         raise ValidationError("A skill is listed twice.", code="duplicate")
 

@@ -17,12 +17,14 @@ MAX_LANGUAGES = 30
 def validate_language_tags(value) -> None:
     """A JSON list of distinct BCP 47 language tags such as "en" or "pt-BR"."""
     if not isinstance(value, list):
-        raise ValidationError("Enter a list of language tags.", code="invalid")
+        raise ValidationError("Enter a list of language tags.", code="invalid_language_tag")
     if len(value) > MAX_LANGUAGES:
         raise ValidationError(f"At most {MAX_LANGUAGES} languages.", code="max_length")
     for tag in value:
         if not isinstance(tag, str) or len(tag) > 35 or not LANGUAGE_TAG_REGEX.match(tag):
-            raise ValidationError(f"{tag!r} is not a BCP 47 language tag.", code="invalid")
+            raise ValidationError(
+                f"{tag!r} is not a BCP 47 language tag.", code="invalid_language_tag"
+            )
     if len({tag.lower() for tag in value}) != len(value):
         raise ValidationError("A language is listed twice.", code="duplicate")
 

@@ -24,7 +24,7 @@ from marketplace.models import (
     ListingStatus,
     VendorRating,
 )
-from marketplace.vendor_selectors import engagement_for_job_target, listing_turnarounds
+from marketplace.vendor_selectors import listing_turnarounds
 from tests.concurrency import run_at_once
 from tests.jobs.factories import LabelingJobFactory
 from tests.marketplace.api_support import snapshot
@@ -337,29 +337,6 @@ def test_two_vendor_admins_answering_at_once_one_wins(round_number):
     engagement.refresh_from_db()
     assert engagement.status == winners[0].status
     assert EngagementEvent.objects.filter(engagement=engagement).count() == 1
-
-
-def test_engagement_for_job_target_returns_only_an_own_accepted_engagement():
-    world = make_vendor_world()
-    listing = PublishedListingFactory(vendor=world.vendor)
-    accepted = AcceptedEngagementFactory(listing=listing, requester=world.requester)
-    pending = EngagementFactory(
-        listing=PublishedListingFactory(vendor=world.vendor), requester=world.requester
-    )
-    foreign = AcceptedEngagementFactory(listing=listing, requester=world.outsider_organization)
-
-    assert engagement_for_job_target(organization=world.requester, engagement_id=accepted.pk) == (
-        accepted
-    )
-    with pytest.raises(InvalidInput) as raised:
-        engagement_for_job_target(organization=world.requester, engagement_id=pending.pk)
-    assert raised.value.fields == {
-        "engagement": ["The engagement is requested; only an accepted engagement can take jobs."]
-    }
-    for engagement_id in (foreign.pk, "abc", None):
-        with pytest.raises(InvalidInput) as raised:
-            engagement_for_job_target(organization=world.requester, engagement_id=engagement_id)
-        assert raised.value.fields == {"engagement": ["No such engagement of this organization."]}
 
 
 # Ratings and turnaround.

@@ -62,3 +62,20 @@ def test_a_user_has_one_worker_profile_and_a_worker_id_is_unique():
     with pytest.raises(IntegrityError, match="worker_id"), transaction.atomic():
         WorkerProfileFactory(worker_id=profile.worker_id)
     assert WorkerProfile.objects.get() == profile
+
+
+@pytest.mark.django_db
+def test_json_list_validators_keep_their_own_messages():
+    """A JSONField replaces a validator's message when its code is "invalid" (with "Value
+    must be valid JSON."); the list validators use codes of their own."""
+    from django.core.exceptions import ValidationError
+
+    worker = WorkerProfileFactory.build(skills=[""], languages=["not a tag!"])
+
+    with pytest.raises(ValidationError) as error:
+        worker.full_clean(exclude=["user"])
+
+    assert error.value.message_dict == {
+        "skills": ["A skill is 1 to 50 characters."],
+        "languages": ["'not a tag!' is not a BCP 47 language tag."],
+    }
