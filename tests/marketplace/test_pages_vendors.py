@@ -440,3 +440,13 @@ def test_the_browse_page_takes_the_same_queries_for_one_listing_or_many():
         response = client.get(reverse("marketplace_browse"))
     assert page(response).count('class="card listing-card"') == 9
     assert len(many) == len(one)
+
+
+def test_the_main_menu_leads_everyone_to_the_vendors():
+    world = make_vendor_world()
+    signed_in = Client()
+    signed_in.force_login(world.requester_member)
+
+    for client in (Client(), signed_in):
+        page = client.get(reverse("marketplace_browse")).content.decode()
+        assert f'<a href="{reverse("marketplace_browse")}" class="active">Vendors</a>' in page
