@@ -30,8 +30,11 @@ from jobs.models import (
     LabelingJob,
 )
 from jobs.services.dispatch import assignment_claim_next
+from jobs.services.jobs import job_create
 from marketplace.models import (
     ApiKey,
+    Engagement,
+    EngagementStatus,
     Invitation,
     InvitationStatus,
     ListingEvent,
@@ -45,7 +48,9 @@ from marketplace.models import (
     VendorProfile,
 )
 from tests.jobs.factories import public_crowd
-from workforce.models import WorkerProfile
+from tests.jobs.lifecycle import job_fields
+from workforce.eligibility import workers_eligible_for_job
+from workforce.models import WorkerProfile, WorkforceMember
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +63,8 @@ MODELS = [
     VendorProfile,
     VendorListing,
     ListingEvent,
+    Engagement,
+    WorkforceMember,
     WorkerProfile,
     OrganizationEvent,
     ApiKey,
@@ -141,6 +148,8 @@ def test_creates_the_promised_accounts_and_organizations():
         # one published listing: submitted, then approved
         "VendorListing": 1,
         "ListingEvent": 2,
+        "Engagement": 1,
+        "WorkforceMember": 1,
         "WorkerProfile": 5,
         # created x2, vendor profile, invitation
         "OrganizationEvent": 4,
@@ -194,6 +203,26 @@ def test_labelworks_has_a_published_listing():
         "image-classification",
         "text-classification",
     ]
+
+
+def test_acme_has_engaged_labelworks_whose_workforce_has_worker5():
+    run_demo_data()
+
+    engagement = Engagement.objects.get()
+    assert (engagement.requester.name, engagement.vendor.display_name) == (
+        "Acme Vision",
+        "LabelWorks",
+    )
+    assert (engagement.status, engagement.task_type) == (
+        EngagementStatus.ACCEPTED,
+        "image-classification",
+    )
+    job = job_create(
+        actor=engagement.requester.created_by,
+        organization=engagement.requester,
+        **job_fields(name="for-labelworks", engagement=engagement.pk),
+    )
+    assert list(workers_eligible_for_job(job=job)) == [worker(5)]
 
 
 def test_workers_have_well_formed_ids_countries_and_languages():

@@ -12,9 +12,11 @@ from django.db import transaction
 from jobs.demo import demo_jobs_create
 from jobs.models import LabelingJob
 from marketplace.emails import invitation_url
+from marketplace.engagements import engagement_accept, engagement_request
 from marketplace.exceptions import DomainError
 from marketplace.listings import listing_approve, listing_create, listing_submit
 from marketplace.models import (
+    Engagement,
     Invitation,
     InvitationStatus,
     Membership,
@@ -25,7 +27,7 @@ from marketplace.models import (
     VendorProfile,
 )
 from marketplace.services import invitation_create, organization_create, vendor_profile_create
-from workforce.models import WorkerProfile
+from workforce.models import WorkerProfile, Workforce, WorkforceKind, WorkforceMember
 from workforce.services import worker_profile_create
 
 DOMAIN = "demo.groundwork.test"
@@ -76,6 +78,7 @@ WORKERS = [
     (f"worker4@{DOMAIN}", "Sofia Martinez", "MX", ["es", "en"]),
     (f"worker5@{DOMAIN}", "Kenji Watanabe", "JP", ["ja", "en"]),
 ]
+VENDOR_LABELER_EMAIL = f"worker5@{DOMAIN}"  # also in LabelWorks' vendor workforce
 
 
 def demo_user(*, email: str, full_name: str, is_superuser: bool = False) -> User:
@@ -88,6 +91,28 @@ def demo_user(*, email: str, full_name: str, is_superuser: bool = False) -> User
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
     return user
+
+
+def demo_vendor_engagement(*, acme: Organization, vendor: VendorProfile, labeler) -> None:
+    """Acme Vision's accepted engagement of LabelWorks for image classification, so that a
+    new Acme job can go to the vendor, and one labeler in LabelWorks' vendor workforce."""
+    workforce = Workforce.objects.get(kind=WorkforceKind.VENDOR, organization=vendor.organization)
+    WorkforceMember.objects.get_or_create(workforce=workforce, worker=labeler)
+    if Engagement.objects.filter(requester=acme, vendor=vendor).exists():
+        return
+    engagement = engagement_request(
+        actor=acme.created_by,
+        requester=acme,
+        listing_id=vendor.listings.get().pk,
+        task_type="image-classification",
+        expected_objects=VENDOR_LISTING["minimum_order_objects"],
+        message="Digits, three labelers each, audited.",
+    )
+    engagement_accept(
+        actor=vendor.organization.created_by,
+        organization=vendor.organization,
+        engagement_id=engagement.pk,
+    )
 
 
 def demo_organization(name: str) -> Organization:
@@ -135,6 +160,11 @@ class Command(BaseCommand):
                         country=country,
                         languages=languages,
                     )
+            demo_vendor_engagement(
+                acme=acme,
+                vendor=vendor,
+                labeler=WorkerProfile.objects.get(user__email=VENDOR_LABELER_EMAIL),
+            )
             invitation = Invitation.objects.filter(
                 organization=acme, email=INVITEE_EMAIL, status=InvitationStatus.PENDING
             ).first()
