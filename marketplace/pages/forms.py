@@ -15,64 +15,82 @@ LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
 MAX_LANGUAGES = 20
 
 
-class LanguageListField(forms.CharField):
-    """A comma-separated list of BCP 47 language tags, cleaned to a list without duplicates."""
+class CommaSeparatedListField(forms.CharField):
+    """Text typed as "a, b, c", cleaned to a list of distinct items (ignoring case, inner
+    white space folded). Subclasses check each item in `clean_item` and set how many may
+    be listed, and the message when there are more."""
+
+    separator = re.compile(r",")
+    max_items: int
+    too_many: str
+    too_many_code = "too_many"
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(value)
+        return value
+
+    def clean_item(self, item: str) -> str:
+        return item
+
+    def to_python(self, value):
+        items: list[str] = []
+        for raw in self.separator.split(super().to_python(value)):
+            item = " ".join(raw.split())
+            if not item:
+                continue
+            item = self.clean_item(item)
+            if item.lower() not in {known.lower() for known in items}:
+                items.append(item)
+        if len(items) > self.max_items:
+            raise ValidationError(self.too_many, code=self.too_many_code)
+        return items
+
+
+class LanguageListField(CommaSeparatedListField):
+    """BCP 47 language tags, separated by commas or spaces: "en, de pt-BR"."""
+
+    separator = re.compile(r"[,\s]+")
+    max_items = MAX_LANGUAGES
+    too_many = f"List at most {MAX_LANGUAGES} languages."
+    too_many_code = "too_many_languages"
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 300)
-        kwargs.setdefault("required", False)
         kwargs.setdefault("help_text", "Comma-separated language tags, e.g. en, de, pt-BR.")
         super().__init__(**kwargs)
 
-    def prepare_value(self, value):
-        if isinstance(value, list | tuple):
-            return ", ".join(value)
-        return value
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        tags: list[str] = []
-        for raw in re.split(r"[,\s]+", text):
-            if not raw:
-                continue
-            if not LANGUAGE_TAG.match(raw):
-                raise ValidationError(
-                    "“%(tag)s” is not a language tag such as en or pt-BR.",
-                    code="invalid_language",
-                    params={"tag": raw},
-                )
-            if raw not in tags:
-                tags.append(raw)
-        if len(tags) > MAX_LANGUAGES:
+    def clean_item(self, item: str) -> str:
+        if not LANGUAGE_TAG.match(item):
             raise ValidationError(
-                f"List at most {MAX_LANGUAGES} languages.", code="too_many_languages"
+                "“%(tag)s” is not a language tag such as en or pt-BR.",
+                code="invalid_language",
+                params={"tag": item},
             )
-        return tags
+        return item
 
 
-class CertificationListField(forms.CharField):
-    """Comma-separated certification names ("ISO 27001, SOC 2"), cleaned to a list."""
+class CertificationListField(CommaSeparatedListField):
+    """Certification names: "ISO 27001, SOC 2"."""
+
+    max_items = MAX_CERTIFICATIONS
+    too_many = f"List at most {MAX_CERTIFICATIONS} certifications."
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 2100)
-        kwargs.setdefault("required", False)
         kwargs.setdefault("help_text", "Comma-separated, e.g. ISO 27001, SOC 2, HIPAA.")
         super().__init__(**kwargs)
 
-    def prepare_value(self, value):
-        if isinstance(value, list | tuple):
-            return ", ".join(value)
-        return value
-
-    def to_python(self, value):
-        names = [name.strip() for name in super().to_python(value).split(",") if name.strip()]
-        if len(names) > MAX_CERTIFICATIONS:
-            raise ValidationError(f"List at most {MAX_CERTIFICATIONS} certifications.")
-        if any(len(name) > MAX_CERTIFICATION_LENGTH for name in names):
+    def clean_item(self, item: str) -> str:
+        if len(item) > MAX_CERTIFICATION_LENGTH:
             raise ValidationError(
                 f"A certification is at most {MAX_CERTIFICATION_LENGTH} characters."
             )
-        return names
+        return item
 
 
 class OrganizationForm(forms.Form):

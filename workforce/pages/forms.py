@@ -6,7 +6,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
-from marketplace.pages.forms import LanguageListField
+from marketplace.pages.forms import CommaSeparatedListField, LanguageListField
 from workforce.locales import COUNTRY_CODES
 from workforce.models import MAX_SKILL_LENGTH, MAX_SKILLS
 
@@ -15,41 +15,28 @@ from workforce.models import MAX_SKILL_LENGTH, MAX_SKILLS
 ANSWER_PREFIX = "answer-"
 
 
-class SkillListField(forms.CharField):
-    """A comma-separated list of skill tags, cleaned to a list without duplicates (ignoring
-    case); each tag 1 to 50 characters, at most 20."""
+class SkillListField(CommaSeparatedListField):
+    """Skill tags, each 1 to 50 characters, at most 20."""
+
+    max_items = MAX_SKILLS
+    too_many = f"List at most {MAX_SKILLS} skills."
+    too_many_code = "too_many_skills"
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 1100)
-        kwargs.setdefault("required", False)
         kwargs.setdefault(
             "help_text", "Comma-separated, e.g. bounding boxes, medical imaging, Portuguese text."
         )
         super().__init__(**kwargs)
 
-    def prepare_value(self, value):
-        if isinstance(value, list | tuple):
-            return ", ".join(value)
-        return value
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        skills: list[str] = []
-        for raw in text.split(","):
-            skill = " ".join(raw.split())
-            if not skill:
-                continue
-            if len(skill) > MAX_SKILL_LENGTH:
-                raise ValidationError(
-                    "“%(skill)s…” is longer than %(limit)s characters.",
-                    code="skill_too_long",
-                    params={"skill": skill[:20], "limit": MAX_SKILL_LENGTH},
-                )
-            if skill.lower() not in {known.lower() for known in skills}:
-                skills.append(skill)
-        if len(skills) > MAX_SKILLS:
-            raise ValidationError(f"List at most {MAX_SKILLS} skills.", code="too_many_skills")
-        return skills
+    def clean_item(self, item: str) -> str:
+        if len(item) > MAX_SKILL_LENGTH:
+            raise ValidationError(
+                "“%(skill)s…” is longer than %(limit)s characters.",
+                code="skill_too_long",
+                params={"skill": item[:20], "limit": MAX_SKILL_LENGTH},
+            )
+        return item
 
 
 class WorkerProfileForm(forms.Form):
