@@ -121,6 +121,12 @@ class LabelingJob(BaseModel):
         related_name="labeling_jobs",
         help_text="Some teams of the job's workforce; none: the whole workforce.",
     )
+    routed_to_teams = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Kept by the job service with `teams`: dispatch's claim reads this flag "
+        "instead of probing the team rows of every job.",
+    )
     engagement = models.ForeignKey(
         "marketplace.Engagement",
         on_delete=models.PROTECT,

@@ -118,9 +118,9 @@ def jobs_open_to_worker(
     `action` they meet. Callers check `worker_is_active` once per request."""
     member = WorkforceMember.objects.filter(workforce=OuterRef("workforce"), worker=worker)
     blocked = WorkerBlock.objects.filter(organization=OuterRef("organization"), worker=worker)
-    routed_to_teams = JobTeam.objects.filter(labelingjob=OuterRef("pk"))
-    in_a_team = routed_to_teams.filter(
-        Exists(WorkTeamMember.objects.filter(team=OuterRef("workteam"), worker=worker))
+    in_a_team = JobTeam.objects.filter(
+        Exists(WorkTeamMember.objects.filter(team=OuterRef("workteam"), worker=worker)),
+        labelingjob=OuterRef("pk"),
     )
     job = LabelingJob._meta.db_table
     # A self-contained subquery (its own alias), so the queryset nests in others safely.
@@ -134,7 +134,7 @@ def jobs_open_to_worker(
     return (
         LabelingJob.objects.filter(status=JobStatus.RUNNING)
         .filter((Q(workforce__kind=WorkforceKind.PUBLIC) | Exists(member)) & ~Exists(blocked))
-        .filter(~Exists(routed_to_teams) | Exists(in_a_team))
+        .filter(Q(routed_to_teams=False) | Exists(in_a_team))
         .exclude(pk__in=unmet)
         .exclude(Exists(suspended))
     )
@@ -172,7 +172,7 @@ def jobs_open_to_worker_sql() -> str:
               AND blocked.worker_id = %(worker)s
           )
           AND (
-            NOT EXISTS (SELECT 1 FROM {job_team} routed WHERE routed.labelingjob_id = open_job.id)
+            NOT open_job.routed_to_teams
             OR EXISTS (
               SELECT 1 FROM {job_team} routed
               JOIN {team_member} team_member ON team_member.team_id = routed.workteam_id

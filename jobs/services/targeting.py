@@ -32,8 +32,11 @@ class Target:
         return self.teams is not None
 
     def save_teams(self, job: LabelingJob) -> None:
+        """Store the teams on the saved job, and the flag the claim reads."""
         if self.teams is not None:
             job.teams.set(self.teams)
+            job.routed_to_teams = bool(self.teams)
+            LabelingJob.objects.filter(pk=job.pk).update(routed_to_teams=job.routed_to_teams)
 
 
 def _id(value, problems: dict, name: str, what: str) -> int | None:

@@ -389,6 +389,28 @@ def test_teams_are_only_for_a_private_workforce():
         }
 
 
+def test_the_claims_team_flag_follows_the_jobs_teams():
+    organization = OrganizationFactory()
+    actor = requester_of(organization)
+    workforce = PrivateWorkforceFactory(organization=organization)
+    team = team_of(workforce, "Day")
+
+    job = job_create(
+        actor=actor,
+        organization=organization,
+        **job_fields(workforce=workforce.pk, teams=[team.pk]),
+    )
+    assert LabelingJob.objects.get(pk=job.pk).routed_to_teams is True
+    job = job_update(actor=actor, job=job, teams=[])
+    assert LabelingJob.objects.get(pk=job.pk).routed_to_teams is False
+    job = job_update(actor=actor, job=job, teams=[team.pk])
+    job = job_update(actor=actor, job=job, workforce=None)
+    assert (LabelingJob.objects.get(pk=job.pk).routed_to_teams, list(job.teams.all())) == (
+        False,
+        [],
+    )
+
+
 def test_changing_a_drafts_workforce_drops_its_teams():
     organization = OrganizationFactory()
     actor = requester_of(organization)
