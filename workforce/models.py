@@ -4,12 +4,11 @@ import secrets
 import string
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
-from marketplace.models import BaseModel, validate_language_tags
+from marketplace.models import BaseModel, TextListValidator, validate_language_tags
 
 WORKER_ID_ALPHABET = string.ascii_uppercase + string.digits
 WORKER_ID_LENGTH = 14  # "A" + 13 characters, the length Mechanical Turk's ids usually have
@@ -21,19 +20,7 @@ MAX_SKILLS = 20
 MAX_SKILL_LENGTH = 50
 
 
-def validate_skills(value) -> None:
-    """A JSON list of at most 20 distinct skill tags of 1 to 50 characters."""
-    if not isinstance(value, list):
-        raise ValidationError("Enter a list of skills.", code="invalid_skill")
-    if len(value) > MAX_SKILLS:
-        raise ValidationError(f"At most {MAX_SKILLS} skills.", code="max_length")
-    for skill in value:
-        if not isinstance(skill, str) or not 1 <= len(skill.strip()) <= MAX_SKILL_LENGTH:
-            raise ValidationError(
-                f"A skill is 1 to {MAX_SKILL_LENGTH} characters.", code="invalid_skill"
-            )
-    if len({skill.strip().lower() for skill in value}) != len(value):
-        raise ValidationError("A skill is listed twice.", code="duplicate")
+validate_skills = TextListValidator("skill", max_items=MAX_SKILLS, max_length=MAX_SKILL_LENGTH)
 
 
 def new_worker_id() -> str:

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 
 LANGUAGE_TAG_REGEX = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 MAX_LANGUAGES = 30
@@ -27,6 +28,36 @@ def validate_language_tags(value) -> None:
             )
     if len({tag.lower() for tag in value}) != len(value):
         raise ValidationError("A language is listed twice.", code="duplicate")
+
+
+@deconstructible
+class TextListValidator:
+    """A JSON list of at most `max_items` distinct (ignoring case) strings of 1 to
+    `max_length` characters; `name` is one item in the messages ("skill"). Its codes are
+    never "invalid", which a JSONField would replace with "Value must be valid JSON."."""
+
+    def __init__(self, name: str, *, max_items: int, max_length: int):
+        self.name, self.max_items, self.max_length = name, max_items, max_length
+
+    def __call__(self, value) -> None:
+        if not isinstance(value, list):
+            raise ValidationError(f"Enter a list of {self.name}s.", code="not_a_list")
+        if len(value) > self.max_items:
+            raise ValidationError(f"At most {self.max_items} {self.name}s.", code="max_length")
+        for item in value:
+            if not isinstance(item, str) or not 1 <= len(item.strip()) <= self.max_length:
+                raise ValidationError(
+                    f"A {self.name} is 1 to {self.max_length} characters.", code="invalid_item"
+                )
+        if len({item.strip().lower() for item in value}) != len(value):
+            raise ValidationError(f"A {self.name} is listed twice.", code="duplicate")
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, TextListValidator) and (
+            self.name,
+            self.max_items,
+            self.max_length,
+        ) == (other.name, other.max_items, other.max_length)
 
 
 class BaseModel(models.Model):

@@ -14,7 +14,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from marketplace.models.accounts import BaseModel, Organization, validate_language_tags
+from marketplace.models.accounts import (
+    BaseModel,
+    Organization,
+    TextListValidator,
+    validate_language_tags,
+)
 from payments.money import DEFAULT_CURRENCY
 
 MAX_CERTIFICATIONS = 20
@@ -26,24 +31,9 @@ SAMPLE_DESCRIPTION_LENGTH = 1000
 SAMPLE_URL_LENGTH = 500
 
 
-# The codes below are not "invalid": JSONField would show its own "invalid" message
-# ("Value must be valid JSON.") in place of theirs.
-
-
-def validate_certifications(value) -> None:
-    """A JSON list of at most 20 distinct certification names of 1 to 100 characters."""
-    if not isinstance(value, list):
-        raise ValidationError("Enter a list of certifications.", code="not_a_list")
-    if len(value) > MAX_CERTIFICATIONS:
-        raise ValidationError(f"At most {MAX_CERTIFICATIONS} certifications.", code="max_length")
-    for name in value:
-        if not isinstance(name, str) or not 1 <= len(name.strip()) <= MAX_CERTIFICATION_LENGTH:
-            raise ValidationError(
-                f"A certification is 1 to {MAX_CERTIFICATION_LENGTH} characters.",
-                code="invalid_certification",
-            )
-    if len({name.strip().lower() for name in value}) != len(value):
-        raise ValidationError("A certification is listed twice.", code="duplicate")
+validate_certifications = TextListValidator(
+    "certification", max_items=MAX_CERTIFICATIONS, max_length=MAX_CERTIFICATION_LENGTH
+)
 
 
 def sample_output_errors(sample) -> dict[str, list[str]]:
