@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from jobs.models import LabelingJob
-from jobs.services import consolidation, sweeps
+from jobs.services import answers, consolidation, sweeps
 from jobs.services import jobs as job_services
 from marketplace.exceptions import NotFound
 
@@ -30,6 +30,12 @@ def data_object_consolidate(data_object_id: int) -> None:
         consolidation.data_object_consolidate(data_object_id=data_object_id)
     except NotFound:
         pass
+
+
+@shared_task(name="jobs.answer_arrived", ignore_result=True)
+def answer_arrived(assignment_id: int) -> None:
+    """Score a gold answer and run the job's quality rules (enqueued on a submit's commit)."""
+    answers.answer_arrived(assignment_id=assignment_id)
 
 
 @shared_task(name="jobs.assignments_expire_leases", ignore_result=True)

@@ -108,7 +108,10 @@ def _claimable_hits(*, worker: WorkerProfile, job_id: int | None, now: datetime)
     # NOT EXISTS probes assignment_once_per_worker (hit, worker).
     return (
         HIT.objects.filter(
-            job__in=jobs.values("pk"), status=HITStatus.ASSIGNABLE, expires_at__gt=now
+            job__in=jobs.values("pk"),
+            status=HITStatus.ASSIGNABLE,
+            is_gold=False,
+            expires_at__gt=now,
         )
         .exclude(Exists(already_had))
         .order_by("job_id", "id")
@@ -370,7 +373,17 @@ def _submit_in_one_statement(
         enqueue_on_commit(tasks.hits_release, job.pk)
     if hit.status not in OPEN_HIT_STATUSES and hit.assignments_pending == 0:
         _enqueue_consolidation(hit)
+    _enqueue_answer_checks(hit=hit, job=job, assignment=assignment)
     return assignment
+
+
+def _enqueue_answer_checks(*, hit: HIT, job: LabelingJob, assignment: Assignment) -> None:
+    """After the submit commits: score a gold answer and run the job's quality rules
+    (jobs.services.answers). Nothing is queued for a plain job without rules."""
+    if hit.is_gold or job.has_quality_rules:
+        from jobs import tasks
+
+        enqueue_on_commit(tasks.answer_arrived, assignment.pk)
 
 
 # A closed HIT frees a slot in its job's batch. The release task fills every free slot
@@ -453,6 +466,7 @@ def _submit(
     if status not in OPEN_HIT_STATUSES and pending == 0:
         _enqueue_consolidation(hit)
     assignment.hit = hit
+    _enqueue_answer_checks(hit=hit, job=job, assignment=assignment)
     return assignment, False
 
 

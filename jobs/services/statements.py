@@ -52,7 +52,7 @@ def claim_sql(*, one_job: bool, with_job: bool) -> str:
           -- Uses index: hit_open_by_job (job, id) WHERE status = 'Assignable', in order;
           -- the NOT EXISTS probes assignment_once_per_worker (hit, worker).
           SELECT open_hit.id FROM {hit} open_hit
-          WHERE open_hit.status = '{HITStatus.ASSIGNABLE}'
+          WHERE open_hit.status = '{HITStatus.ASSIGNABLE}' AND NOT open_hit.is_gold
             AND open_hit.expires_at > %(now)s
             {"AND open_hit.job_id = %(job)s" if one_job else ""}
             AND open_hit.job_id = ANY (ARRAY({jobs_open_to_worker_sql()}))

@@ -37,6 +37,19 @@ MAX_AVAILABILITY_LIFETIME = 30 * 24 * 3600
 DEFAULT_AUTO_APPROVAL_DELAY = 3 * 24 * 3600
 MAX_AUTO_APPROVAL_DELAY = 30 * 24 * 3600
 MIN_REWARD = Decimal("0.01")
+MAX_WORKERS_PER_OBJECT = 9  # Ground Truth's NumberOfHumanWorkersPerDataObject limit
+MAX_GOLD_RATE = Decimal("0.5")
+
+
+class ConsolidationMethod(models.TextChoices):
+    """How a job's answers become labels (jobs.inference)."""
+
+    DAWID_SKENE = "dawid-skene", "Dawid-Skene"
+    ONE_COIN_DAWID_SKENE = "one-coin-dawid-skene", "One-coin Dawid-Skene"
+    WEIGHTED_MAJORITY_VOTE = "weighted-majority-vote", "Skill-weighted majority vote"
+    MAJORITY_VOTE = "majority-vote", "Majority vote"
+
+
 REJECTION_OVERRIDE_WINDOW = timedelta(days=30)
 
 
@@ -84,8 +97,55 @@ class LabelingJob(BaseModel):
     reward = models.DecimalField(max_digits=18, decimal_places=4)
     currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
     workers_per_object = models.PositiveSmallIntegerField(
-        default=1, validators=[MinValueValidator(1), MaxValueValidator(9)]
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(9)],
+        help_text="Workers per object; with dynamic overlap, the minimum.",
     )
+    # Dynamic overlap: with both set, an object takes workers_per_object answers, then one
+    # more at a time until its posterior confidence reaches target_confidence or it has
+    # max_workers_per_object answers.
+    max_workers_per_object = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_WORKERS_PER_OBJECT)],
+    )
+    target_confidence = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.5), MaxValueValidator(0.999)],
+    )
+    consolidation_method = models.CharField(
+        max_length=32,
+        choices=ConsolidationMethod.choices,
+        default=ConsolidationMethod.DAWID_SKENE,
+    )
+    # Gold questions: the long-run share of a worker's tasks that are gold (0..0.5; higher
+    # at the start of their time on the job), from the job's own gold and its gold set.
+    gold_rate = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_GOLD_RATE)],
+    )
+    gold_set = models.ForeignKey(
+        "jobs.GoldSet",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="labeling_jobs",
+    )
+    has_quality_rules = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Kept by the quality-rule service: the job has an active rule, so answers "
+        "are checked against the rules as they arrive.",
+    )
+    # Audit jobs (label verification, label adjustment) and other chained jobs: the job
+    # whose output they take as input, and the label attribute they verify or adjust.
+    source_job = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="chained_jobs"
+    )
+    source_label_attribute_name = models.CharField(max_length=127, blank=True)
     task_time_limit_seconds = models.PositiveIntegerField(
         default=300,
         validators=[MinValueValidator(MIN_TASK_TIME_LIMIT), MaxValueValidator(MAX_TASK_TIME_LIMIT)],
@@ -173,6 +233,26 @@ class LabelingJob(BaseModel):
                 condition=Q(open_hits__lte=F("max_concurrent_tasks")),
                 name="labeling_job_open_hits_within_batch",
             ),
+            models.CheckConstraint(
+                condition=Q(gold_rate__gte=0) & Q(gold_rate__lte=MAX_GOLD_RATE),
+                name="labeling_job_gold_rate_0_50",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(max_workers_per_object__isnull=True, target_confidence__isnull=True)
+                    | Q(
+                        max_workers_per_object__gte=F("workers_per_object"),
+                        max_workers_per_object__lte=MAX_WORKERS_PER_OBJECT,
+                        target_confidence__gte=0.5,
+                        target_confidence__lt=1,
+                    )
+                ),
+                name="labeling_job_dynamic_overlap_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(consolidation_method__in=ConsolidationMethod.values),
+                name="labeling_job_consolidation_method_valid",
+            ),
         ]
         indexes = [
             # Uses index: labeling_job_org_created serves an organization's job list.
@@ -187,6 +267,10 @@ class LabelingJob(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def dynamic_overlap(self) -> bool:
+        return self.max_workers_per_object is not None and self.target_confidence is not None
 
     @property
     def unlabeled(self) -> int:
@@ -239,12 +323,37 @@ class DataObject(BaseModel):
     label_metadata = models.JSONField(null=True, blank=True)
     confidence = models.FloatField(null=True, blank=True)
     labeled_at = models.DateTimeField(null=True, blank=True)
+    # A gold object: a gold question placed in this job. It is not one of the job's
+    # objects (not counted, consolidated or exported); workers see it as any other task.
+    gold_question = models.ForeignKey(
+        "jobs.GoldQuestion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="placements",
+    )
+    # Dynamic overlap: its answers are in, its confidence is below the job's target and
+    # it may take more workers, but the job's batch had no free slot to reopen its HIT.
+    needs_more_answers = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["job", "line_number"], name="data_object_line_once"),
+            models.UniqueConstraint(
+                fields=["job", "gold_question"],
+                condition=Q(gold_question__isnull=False),
+                name="data_object_gold_once_per_job",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=DataObjectStatus.values), name="data_object_status_valid"
+            ),
+        ]
+        indexes = [
+            # Uses index: data_object_needs_more serves hits_release's reopen-first pass.
+            models.Index(
+                fields=["job", "id"],
+                condition=Q(needs_more_answers=True),
+                name="data_object_needs_more",
             ),
         ]
 
@@ -270,6 +379,7 @@ HIT_TRANSITIONS: dict[str, frozenset[str]] = {
     HITStatus.DISPOSED: frozenset(),
 }
 OPEN_HIT_STATUSES = frozenset({HITStatus.ASSIGNABLE, HITStatus.UNASSIGNABLE})
+GOLD_HIT_MAX_ASSIGNMENTS = 32767  # the column's limit: a gold HIT never fills up
 
 
 class HIT(BaseModel):
@@ -287,6 +397,9 @@ class HIT(BaseModel):
     assignments_pending = models.PositiveSmallIntegerField(default=0)
     assignments_completed = models.PositiveSmallIntegerField(default=0)
     expires_at = models.DateTimeField()
+    # The HIT of a gold object: never shown as such to a worker; each worker gets it at
+    # most once (assignment_once_per_worker), and it takes up to GOLD_HIT_MAX_ASSIGNMENTS.
+    is_gold = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [
@@ -305,8 +418,14 @@ class HIT(BaseModel):
             # Partial, so it holds only the small set of HITs still taking workers.
             models.Index(
                 fields=["job", "id"],
-                condition=Q(status="Assignable"),
+                condition=Q(status="Assignable", is_gold=False),
                 name="hit_open_by_job",
+            ),
+            # Uses index: hit_gold_open serves dispatch's gold pick: a job's gold HITs.
+            models.Index(
+                fields=["job", "id"],
+                condition=Q(status="Assignable", is_gold=True),
+                name="hit_gold_open",
             ),
             # Uses index: hit_open_expiry serves the HIT-expiry sweep.
             models.Index(
@@ -382,6 +501,11 @@ class Assignment(BaseModel):
         null=True, blank=True, help_text="When it was returned, abandoned or expired."
     )
     requester_feedback = models.CharField(max_length=1024, blank=True)
+    # On a gold HIT: whether the answer matched the gold answer (None until scored, and
+    # always None elsewhere). Requester-side only.
+    gold_correct = models.BooleanField(null=True, blank=True)
+    # A rejected answer sent back for rework: its slot was re-issued at this time.
+    reissued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -429,10 +553,48 @@ class JobWorker(BaseModel):
     submitted = models.PositiveIntegerField(
         default=0, help_text="Assignments submitted (later approved or rejected included)."
     )
+    # Gold: answers scored against gold questions in this job, and how many were right
+    # (the Beta posterior of the worker's accuracy: jobs.services.skill).
+    gold_answered = models.PositiveIntegerField(default=0, db_default=0)
+    gold_correct = models.PositiveIntegerField(default=0, db_default=0)
+    # Agreement: answers judged against their objects' consolidated labels, and matches.
+    agreement_answered = models.PositiveIntegerField(default=0, db_default=0)
+    agreement_matched = models.PositiveIntegerField(default=0, db_default=0)
+    # The consolidation model's estimate of the worker in this job: accuracy in 0..1 and,
+    # for Dawid-Skene, the confusion counts (true label x answered label, job label order).
+    skill = models.FloatField(null=True, blank=True)
+    confusion = models.JSONField(null=True, blank=True)
+    # Drawn at each submit: the worker's next task in this job is a gold question.
+    next_gold = models.BooleanField(default=False, db_default=False)
+    # A quality rule (or the requester) removed the worker from this job.
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_reason = models.CharField(max_length=1024, blank=True, db_default="")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["job", "worker"], name="job_worker_once"),
+            models.CheckConstraint(
+                condition=Q(gold_correct__lte=F("gold_answered")),
+                name="job_worker_gold_correct_within_answered",
+            ),
+            models.CheckConstraint(
+                condition=Q(agreement_matched__lte=F("agreement_answered")),
+                name="job_worker_matched_within_answered",
+            ),
+        ]
+        indexes = [
+            # Uses index: job_worker_next_gold serves the claim's gold pick (few rows).
+            models.Index(
+                fields=["worker", "job"],
+                condition=Q(next_gold=True),
+                name="job_worker_next_gold",
+            ),
+            # Uses index: job_worker_removed serves eligibility's "removed from the job".
+            models.Index(
+                fields=["worker", "job"],
+                condition=Q(removed_at__isnull=False),
+                name="job_worker_removed",
+            ),
         ]
 
     def __str__(self) -> str:
