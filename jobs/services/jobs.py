@@ -36,6 +36,7 @@ from jobs.models import (
     LabelingJob,
 )
 from jobs.services.locking import lock_options
+from jobs.services.slots import waiting_hits_reopen_locked
 from jobs.services.targeting import Target, job_target_apply
 from jobs.tasktypes import task_type_get
 from marketplace.celery import enqueue_on_commit
@@ -490,11 +491,16 @@ def _hits_release_locked(job: LabelingJob, *, now: datetime) -> int:
     slots = job.max_concurrent_tasks - job.open_hits
     if slots <= 0:
         return 0
+    # Objects waiting for one more answer go first (jobs.services.slots).
+    reopened = waiting_hits_reopen_locked(job=job, slots=slots, now=now)
+    slots -= reopened
+    if slots <= 0:
+        return reopened
     # Objects go out in line order under this lock, so every object up to the newest
     # Assignable HIT's line already has a HIT (or needs none): start after it instead of
     # walking the whole released prefix. Uses index: hit_open_by_job.
     after_line = (
-        HIT.objects.filter(job=job, status=HITStatus.ASSIGNABLE)
+        HIT.objects.filter(job=job, status=HITStatus.ASSIGNABLE, is_gold=False)
         .order_by("-id")
         .values_list("data_object__line_number", flat=True)
         .first()
@@ -510,7 +516,7 @@ def _hits_release_locked(job: LabelingJob, *, now: datetime) -> int:
         .values_list("pk", flat=True)[:slots]
     )
     if not data_object_ids:
-        return 0
+        return reopened
     HIT.objects.bulk_create(
         [
             HIT(
@@ -527,7 +533,7 @@ def _hits_release_locked(job: LabelingJob, *, now: datetime) -> int:
         open_hits=F("open_hits") + released, updated_at=now
     )
     job.open_hits += released
-    return released
+    return reopened + released
 
 
 def hits_close(*, hits: list[HIT], now: datetime) -> None:
