@@ -59,6 +59,33 @@ class TaskType:
         """One label from several workers' validated answers (at least one)."""
         raise NotImplementedError
 
+    # Categorical consolidation through jobs.inference (majority vote, skill-weighted vote,
+    # Dawid-Skene): each validated answer becomes one of `categories` by index, the library
+    # infers each object's category with a posterior, and `consolidated` turns that into
+    # the object's label and metadata.
+
+    def categories(self, *, labels: list[str]) -> list[str]:
+        """The K categories answers are coded into (by default the job's labels)."""
+        return list(labels)
+
+    def answer_category(self, answer: dict, *, labels: list[str]) -> int:
+        """A validated answer's category index (0..K-1)."""
+        raise NotImplementedError
+
+    def consolidated(
+        self,
+        *,
+        category: int,
+        confidence: float,
+        answers: list[dict],
+        labels: list[str],
+        data: dict,
+    ) -> Consolidation:
+        """The object's label from its inferred category and that category's posterior
+        probability; `answers` are the validated answers that count, `data` the object's
+        manifest line (verification and adjustment types read the prior label there)."""
+        raise NotImplementedError
+
     def consolidated_answer(self, *, label: object, metadata: dict) -> dict:
         """A consolidated label (as `consolidate` made it) in the form of an answer, to
         judge a worker's answer against it with `answers_match`."""

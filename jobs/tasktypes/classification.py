@@ -113,3 +113,23 @@ class SingleLabelClassification(TaskType):
         # worker's answer is not agreement, so it gets 0.0, not 1.0.
         confidence = 0.0 if len(answers) == 1 else round(votes[name] / len(answers), 2)
         return Consolidation(label=index, confidence=confidence, metadata={"class-name": name})
+
+    def answer_category(self, answer: dict, *, labels: list[str]) -> int:
+        return labels.index(answer["label"])
+
+    def consolidated(
+        self,
+        *,
+        category: int,
+        confidence: float,
+        answers: list[dict],
+        labels: list[str],
+        data: dict,
+    ) -> Consolidation:
+        """Ground Truth's single-label output: the class index, with `class-name`; the
+        confidence rounded to 2 places, 0.0 for a single answer (not agreement)."""
+        return Consolidation(
+            label=category,
+            confidence=0.0 if len(answers) == 1 else round(float(confidence), 2),
+            metadata={"class-name": labels[category]},
+        )
