@@ -27,7 +27,13 @@ from jobs.services.quality_rules import (
     rules_check_worker,
 )
 from marketplace.exceptions import Conflict
-from tests.jobs.factories import AssignmentFactory, DataObjectFactory, HITFactory, RunningJobFactory
+from tests.jobs.factories import (
+    AssignmentFactory,
+    DataObjectFactory,
+    HITFactory,
+    LabelingJobFactory,
+    RunningJobFactory,
+)
 from tests.jobs.lifecycle import fresh, launched_job, requester_of
 from tests.workforce.factories import QualificationTypeFactory, WorkerProfileFactory
 from workforce.models import Qualification, WorkerBlock
@@ -539,8 +545,7 @@ def test_an_ended_job_takes_no_rule_and_keeps_its_rules(job):
 
 
 def test_a_draft_job_takes_rules():
-    from tests.jobs.factories import LabelingJobFactory
-
     job = LabelingJobFactory(workforce=public_crowd_get())
     rule = add_rule(job)
-    assert rule.active and fresh(job).has_quality_rules
+    assert rule.active
+    assert fresh(job).has_quality_rules
