@@ -24,7 +24,12 @@ from marketplace.pages.views import domain_errors_as_pages
 from workforce.models import QualificationType
 
 LOG_PAGE_SIZE = 50
-OPERATOR_SIGNS = dict(RuleOperator.choices)
+OPERATOR_SIGNS = {
+    RuleOperator.LT: "<",
+    RuleOperator.LTE: "≤",
+    RuleOperator.GT: ">",
+    RuleOperator.GTE: "≥",
+}
 # The service's field names (dotted for parameters) -> the form's fields.
 FORM_FIELDS = {
     "params.history_size": "history_size",
