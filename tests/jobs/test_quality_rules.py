@@ -19,11 +19,11 @@ from jobs.models import (
     QualityActionRecord,
 )
 from jobs.services.dispatch import assignment_claim_next, assignment_return, assignment_submit
+from jobs.services.quality_collectors import rule_figures
 from jobs.services.quality_rules import (
     notice_text,
     quality_rule_create,
     quality_rule_set_active,
-    rule_figures,
     rules_check_worker,
 )
 from marketplace.exceptions import Conflict
