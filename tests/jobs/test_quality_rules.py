@@ -549,3 +549,40 @@ def test_a_draft_job_takes_rules():
     rule = add_rule(job)
     assert rule.active
     assert fresh(job).has_quality_rules
+
+
+# Eligibility of a removed worker, on every path.
+
+
+def test_a_removed_worker_cannot_accept_a_hit_of_that_job_nor_is_listed_eligible(job, worker):
+    from jobs.services.dispatch import assignment_accept
+    from marketplace.exceptions import NotFound
+    from workforce.eligibility import jobs_open_to_worker, workers_eligible_for_job
+
+    hit = HITFactory(job=job)
+    other_hit = HITFactory(job=RunningJobFactory())
+    JobWorker.objects.create(job=job, worker=worker, removed_at=timezone.now())
+
+    with pytest.raises(NotFound):
+        assignment_accept(worker=worker, hit=hit)
+    assert assignment_accept(worker=worker, hit=other_hit).hit_id == other_hit.pk
+    assert job.pk not in set(jobs_open_to_worker(worker=worker).values_list("pk", flat=True))
+    assert worker not in workers_eligible_for_job(job=job)
+    assert worker in workers_eligible_for_job(job=other_hit.job)
+
+
+def test_a_standing_without_removal_keeps_the_job_open(job, worker):
+    from workforce.eligibility import jobs_open_to_worker
+
+    JobWorker.objects.create(job=job, worker=worker, submitted=3)
+
+    assert job.pk in set(jobs_open_to_worker(worker=worker).values_list("pk", flat=True))
+
+
+def test_rules_run_in_a_paused_job(job, worker):
+    answer(job, worker)
+    answer(job, worker)
+    add_rule(job)
+    LabelingJob.objects.filter(pk=job.pk).update(status=JobStatus.PAUSED)
+
+    assert len(rules_check_worker(job_id=job.pk, worker_id=worker.pk)) == 1
