@@ -5,7 +5,7 @@ import numpy as np
 
 from jobs.inference.encoding import Answers, Gold
 from jobs.inference.result import Layout, Result, clamp, finish, softmax_columns
-from jobs.inference.voting import _weighted_posteriors, estimate_skills
+from jobs.inference.voting import _vote_shares, _weighted_posteriors, estimate_skills
 
 # Built-in Dirichlet smoothing of every worker's confusion rows (pseudo-counts added in the
 # M-step on top of ``prior_confusion``): DIAGONAL on the correct cell and OFF_DIAGONAL spread
@@ -30,7 +30,7 @@ def dawid_skene(
 ) -> Result:
     """Dawid-Skene EM with a full (K x K) confusion matrix per worker.
 
-    Initialised from the skill-weighted majority vote (skills from gold where given). Each
+    Initialised from the vote shares (with gold: the vote weighted by gold skills). Each
     iteration: M-step (confusion counts from the posteriors + ``prior_confusion`` (n_workers,
     K, K) pseudo-counts + the built-in smoothing; class priors), E-step in log space, gold
     posteriors clamped to one-hot. Stops when the relative change of the penalised
@@ -184,8 +184,12 @@ def _smoothing(n_labels: int) -> np.ndarray:
 def _initial_posteriors(
     layout: Layout, gold_positions: np.ndarray, gold_labels: np.ndarray
 ) -> np.ndarray:
-    skills = estimate_skills(layout, gold_positions, gold_labels)
-    posteriors = _weighted_posteriors(layout, skills)
+    """Vote shares, or with gold the gold-skill-weighted vote, gold clamped."""
+    if gold_positions.size:
+        skills = estimate_skills(layout, gold_positions, gold_labels)
+        posteriors = _weighted_posteriors(layout, skills)
+    else:
+        posteriors = _vote_shares(layout)
     clamp(posteriors, gold_positions, gold_labels)
     return posteriors
 
@@ -204,7 +208,7 @@ def _maximise(
     for label in range(n_labels):
         counts[label] = np.bincount(
             cells,
-            weights=np.take(posteriors[label], layout.positions),
+            weights=np.repeat(posteriors[label], layout.per_task),
             minlength=n_workers * n_labels,
         )
     confusions = counts.reshape(n_labels, n_workers, n_labels).transpose(1, 0, 2) + pseudo_counts
