@@ -46,6 +46,13 @@ def test_dawid_skene_recovers_the_workers_confusion_matrices(mixed_crowd):
     # Each worker's matrix within 0.05 of the truth on average, and no entry far off.
     assert errors.mean(axis=(1, 2)).max() < 0.05
     assert errors.max() < 0.12
+    # Sampling noise aside (each row has only ~170 answers): close to the confusion the data
+    # show when the true labels are known.
+    answers = mixed_crowd.answers
+    empirical = np.zeros((30, N_LABELS, N_LABELS))
+    np.add.at(empirical, (answers.workers, mixed_crowd.truth[answers.tasks], answers.labels), 1)
+    empirical /= empirical.sum(axis=2, keepdims=True)
+    assert np.abs(result.confusions - empirical).max() < 0.07
     assert 1 <= result.iterations < 100
 
 
