@@ -226,3 +226,17 @@ def test_max_iter_and_tolerance_are_checked(mixed_crowd):
         dawid_skene(mixed_crowd.answers, max_iter=0)
     with pytest.raises(ValueError, match="prior_confusion must have shape"):
         dawid_skene(mixed_crowd.answers, prior_confusion=np.zeros((2, 3, 3)))
+
+
+def test_one_answer_per_task_keeps_the_prior_model_instead_of_drifting():
+    # Nobody's errors can be told apart from the truth: the answers stand (as a vote would).
+    matrices = np.stack([honest_matrix(0.75, N_LABELS)] * 20)
+    crowd = simulate(matrices, n_tasks=3000, per_task=1, seed=17)
+    result = dawid_skene(crowd.answers)
+
+    assert np.array_equal(result.labels, crowd.answers.labels[np.argsort(crowd.answers.tasks)])
+    assert result.iterations == 1
+    np.testing.assert_allclose(result.confusions[:, 0, 0], 2 / 3)
+    # With gold the workers' matrices are identified again and EM runs.
+    gold = crowd.gold(np.arange(0, 3000, 5))
+    assert dawid_skene(crowd.answers, gold=gold).iterations > 1
