@@ -2,6 +2,14 @@
 
 from django.urls import path, register_converter
 
+from jobs.api.gold import (
+    GoldSetDetailApi,
+    GoldSetListApi,
+    GoldSetQuestionDetailApi,
+    GoldSetQuestionListApi,
+    JobGoldDetailApi,
+    JobGoldListApi,
+)
 from jobs.api.jobs import (
     HITDetailApi,
     JobDataFileApi,
@@ -58,6 +66,20 @@ urlpatterns = [
     path(f"{JOB}hits/", JobHITListApi.as_view(), name="api-job-hits"),
     path(f"{JOB}output/", JobOutputApi.as_view(), name="api-job-output"),
     path(f"{JOB}responses/", JobResponsesApi.as_view(), name="api-job-responses"),
+    path(f"{JOB}gold/", JobGoldListApi.as_view(), name="api-job-gold"),
+    path(f"{JOB}gold/<int:gold_id>/", JobGoldDetailApi.as_view(), name="api-job-gold-detail"),
+    path("gold-sets/", GoldSetListApi.as_view(), name="api-gold-sets"),
+    path("gold-sets/<int:gold_set_id>/", GoldSetDetailApi.as_view(), name="api-gold-set"),
+    path(
+        "gold-sets/<int:gold_set_id>/questions/",
+        GoldSetQuestionListApi.as_view(),
+        name="api-gold-set-questions",
+    ),
+    path(
+        "gold-sets/<int:gold_set_id>/questions/<int:gold_id>/",
+        GoldSetQuestionDetailApi.as_view(),
+        name="api-gold-set-question",
+    ),
     path("hits/<entity_id:hit_id>/", HITDetailApi.as_view(), name="api-hit"),
     path("assignments/", AssignmentListApi.as_view(), name="api-assignments"),
     path("assignments/approve/", AssignmentsApproveApi.as_view(), name="api-assignments-approve"),

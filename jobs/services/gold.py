@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Max, Q, QuerySet
 from django.utils import timezone
 
 from jobs.labels import label_config_parse
@@ -30,7 +30,7 @@ from jobs.services.locking import lock_options
 from jobs.tasktypes import task_type_get
 from jobs.tasktypes.base import AnswerInvalid, TaskType
 from marketplace.exceptions import Conflict, InvalidInput, NotFound
-from marketplace.models import Organization, User
+from marketplace.models import Membership, Organization, User
 from marketplace.services import member_require
 
 GOLD_ITEM_FIELDS = frozenset({"data", "answer", "tolerance"})
@@ -485,3 +485,88 @@ def gold_answer_score(*, assignment_id: int) -> None:
             gold_answered=1,
             gold_correct=int(correct),
         )
+
+
+# Reads (the gold API's and pages' selectors), scoped to the actor's organizations.
+
+
+def gold_set_list(*, actor: User, only: Organization | None = None) -> QuerySet[GoldSet]:
+    """Gold sets of the organizations `actor` belongs to (only `only`'s when the request
+    is bound to one), newest first, each with its number of questions and of jobs."""
+    organizations = Membership.objects.filter(user=actor).values("organization_id")
+    queryset = GoldSet.objects.filter(organization_id__in=organizations)
+    if only is not None:
+        queryset = queryset.filter(organization=only)
+    return (
+        queryset.select_related("organization")
+        .annotate(
+            question_count=Count("questions", filter=Q(questions__active=True), distinct=True),
+            job_count=Count("labeling_jobs", distinct=True),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def gold_set_access(*, actor: User, gold_set_id, only: Organization | None = None) -> GoldSet:
+    try:
+        return gold_set_list(actor=actor, only=only).get(pk=int(gold_set_id))
+    except (GoldSet.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+
+
+def _with_stats(queryset: QuerySet[GoldQuestion], *, job: LabelingJob | None):
+    """Each question's scored answers (`times_answered`) and correct ones, in `job` (or in
+    every job that placed it)."""
+    scored = Q(placements__hit__assignments__gold_correct__isnull=False)
+    if job is not None:
+        scored &= Q(placements__job=job)
+    return queryset.annotate(
+        times_answered=Count("placements__hit__assignments", filter=scored),
+        times_correct=Count(
+            "placements__hit__assignments",
+            filter=scored & Q(placements__hit__assignments__gold_correct=True),
+        ),
+    )
+
+
+def job_gold_list(*, job: LabelingJob) -> QuerySet[GoldQuestion]:
+    """The gold a job (the caller has access to) draws on: its own and its gold set's,
+    active or not, with their answers in this job."""
+    questions = Q(job=job)
+    if job.gold_set_id is not None:
+        questions |= Q(gold_set_id=job.gold_set_id)
+    return _with_stats(GoldQuestion.objects.filter(questions), job=job).order_by("id")
+
+
+def job_gold_access(*, job: LabelingJob, gold_id) -> GoldQuestion:
+    try:
+        return job_gold_list(job=job).get(pk=int(gold_id))
+    except (GoldQuestion.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+
+
+def gold_set_question_list(*, gold_set: GoldSet) -> QuerySet[GoldQuestion]:
+    """A gold set's questions with their answers in every job drawing on the set."""
+    return _with_stats(GoldQuestion.objects.filter(gold_set=gold_set), job=None).order_by("id")
+
+
+def gold_set_question_access(*, gold_set: GoldSet, gold_id) -> GoldQuestion:
+    try:
+        return gold_set_question_list(gold_set=gold_set).get(pk=int(gold_id))
+    except (GoldQuestion.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+
+
+def job_gold_workers(*, job: LabelingJob) -> QuerySet[JobWorker]:
+    """The job's workers who answered gold, lowest accuracy first (requester side)."""
+    return (
+        JobWorker.objects.filter(job=job, gold_answered__gt=0)
+        .select_related("worker")
+        .order_by(
+            ExpressionWrapper(
+                F("gold_correct") * 1.0 / F("gold_answered"), output_field=FloatField()
+            ),
+            "-gold_answered",
+            "id",
+        )
+    )
