@@ -76,7 +76,8 @@ def claim_sql(*, one_job: bool, with_job: bool) -> str:
           -- Uses index: hit_gold_open (job, id) WHERE status = 'Assignable' AND is_gold;
           -- least shown first rotates a large pool; each gold HIT once per worker.
           SELECT gold_hit.id FROM {hit} gold_hit
-          WHERE gold_hit.job_id IN (SELECT due.job_id FROM due)
+          WHERE EXISTS (SELECT 1 FROM due)
+            AND gold_hit.job_id IN (SELECT due.job_id FROM due)
             AND gold_hit.status = '{HITStatus.ASSIGNABLE}' AND gold_hit.is_gold
             AND gold_hit.expires_at > %(now)s
             AND gold_hit.job_id = ANY ({open_jobs})
