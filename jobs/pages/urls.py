@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from jobs.pages import gold, views
+from jobs.pages import gold, quality_rules, views
 
 urlpatterns = [
     path("jobs/", views.job_list_page, name="job_list"),
@@ -31,6 +31,16 @@ urlpatterns = [
         "gold-sets/<int:gold_set_id>/questions/<int:gold_id>/deactivate/",
         gold.gold_set_question_deactivate,
         name="gold_set_question_deactivate",
+    ),
+    path(
+        "jobs/<int:job_id>/quality-rules/",
+        quality_rules.quality_rules_page,
+        name="job_quality_rules",
+    ),
+    path(
+        "jobs/<int:job_id>/quality-rules/<int:rule_id>/active/",
+        quality_rules.quality_rule_active,
+        name="job_quality_rule_active",
     ),
     path("jobs/<int:job_id>/output.manifest", views.job_output_download, name="job_output"),
     path("jobs/<int:job_id>/responses.jsonl", views.job_responses_download, name="job_responses"),
