@@ -402,3 +402,29 @@ def test_seeded_workers_get_more_gold_in_their_first_ten_tasks_than_in_tasks_40_
     assert early / 20_000 > 0.3
     assert late / 20_000 == pytest.approx(0.2, abs=0.02)
     assert early > 1.5 * late
+
+
+# Admin.
+
+
+def test_gold_sets_and_questions_render_read_only_in_the_admin(staff_client):
+    job, _ = gold_job(objects=1, gold=1)
+    question = GoldQuestion.objects.get(job=job)
+    organization = job.organization
+    gold_set = gold_set_create(
+        actor=requester_of(organization),
+        organization=organization,
+        name="Animals",
+        task_type="image-classification",
+        labels=["cat", "dog"],
+    )
+
+    pages = [
+        staff_client.get(f"/admin/jobs/goldset/{gold_set.pk}/change/"),
+        staff_client.get("/admin/jobs/goldset/"),
+        staff_client.get(f"/admin/jobs/goldquestion/{question.pk}/change/"),
+        staff_client.get("/admin/jobs/goldquestion/"),
+    ]
+
+    assert [page.status_code for page in pages] == [200] * 4
+    assert staff_client.get("/admin/jobs/goldquestion/add/").status_code == 403
