@@ -17,6 +17,7 @@ from jobs.api.jobs import (
     JobResumeApi,
     JobStopApi,
 )
+from jobs.api.quality import JobQualityApi, JobQualityWorkerListApi
 from jobs.api.review import (
     AssignmentApproveApi,
     AssignmentDetailApi,
@@ -58,6 +59,10 @@ urlpatterns = [
     path(f"{JOB}hits/", JobHITListApi.as_view(), name="api-job-hits"),
     path(f"{JOB}output/", JobOutputApi.as_view(), name="api-job-output"),
     path(f"{JOB}responses/", JobResponsesApi.as_view(), name="api-job-responses"),
+    path(f"{JOB}quality/", JobQualityApi.as_view(), name="api-job-quality"),
+    path(
+        f"{JOB}quality/workers/", JobQualityWorkerListApi.as_view(), name="api-job-quality-workers"
+    ),
     path("hits/<entity_id:hit_id>/", HITDetailApi.as_view(), name="api-hit"),
     path("assignments/", AssignmentListApi.as_view(), name="api-assignments"),
     path("assignments/approve/", AssignmentsApproveApi.as_view(), name="api-assignments-approve"),
