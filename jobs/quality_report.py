@@ -241,10 +241,11 @@ def _worker_rows(*, job: LabelingJob, data: JobAnswers) -> list[dict]:
 
 def _top_and_bottom(rows: list[dict]) -> tuple[list[dict], list[dict]]:
     """The most skilled workers by the lower bound of their interval (sure to be good),
-    and the least skilled by its upper bound (sure to be weak); only workers with
-    evidence."""
+    and the least skilled of the others by its upper bound (sure to be weak); only
+    workers with evidence, at most PAGE_WORKERS each, the top taking at most half."""
     judged = [row for row in rows if row["skill"]["combined"]["total"] > 0]
-    top = sorted(judged, key=lambda row: -row["skill"]["combined"]["low"])[:PAGE_WORKERS]
+    size = min(PAGE_WORKERS, (len(judged) + 1) // 2)
+    top = sorted(judged, key=lambda row: -row["skill"]["combined"]["low"])[:size]
     shown = {row["worker_id"] for row in top}
     rest = [row for row in judged if row["worker_id"] not in shown]
     bottom = sorted(rest, key=lambda row: row["skill"]["combined"]["high"])[:PAGE_WORKERS]
