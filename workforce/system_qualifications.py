@@ -271,9 +271,9 @@ def top_workers_qualifications_refresh(*, worker_ids: list[int]) -> int:
             current.status = QualificationStatus.REVOKED
             current.integer_value = percent
             current.revoke_reason = (
-                f"Your skill across jobs is now at least {percent}% with 95% confidence; "
-                f"Top workers is kept from {TOP_WORKERS_KEEP_PERCENT}% and granted again "
-                f"from {TOP_WORKERS_GRANT_PERCENT}%."
+                f"Your skill across jobs fell to {percent}% (the lower end of its 95% "
+                f"interval); Top workers is kept from {TOP_WORKERS_KEEP_PERCENT}% and granted "
+                f"again from {TOP_WORKERS_GRANT_PERCENT}%."
             )
             current.save(update_fields=["status", "integer_value", "revoke_reason", "updated_at"])
     return holders
