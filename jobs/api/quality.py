@@ -106,6 +106,20 @@ class QualityWorkerPagination(pagination.LimitOffsetPagination):
     def get_offset(self, request):
         return self._whole_number(request, self.offset_query_param, minimum=0) or 0
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.limit_query_param:
+                parameter["schema"].update({"minimum": 1})
+                parameter["description"] = (
+                    f"Rows per page, from 1 (default {self.default_limit}); more than "
+                    f"{self.max_limit} gives {self.max_limit}."
+                )
+            elif parameter["name"] == self.offset_query_param:
+                parameter["schema"].update({"minimum": 0})
+                parameter["description"] = "Rows to skip (default 0)."
+        return parameters
+
 
 def _report(request, job_id) -> dict:
     job = job_access(actor=request.user, job_id=job_id, only=request_bound_organization(request))

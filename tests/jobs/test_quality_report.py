@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jobs.models import (
@@ -387,3 +389,24 @@ def test_a_draft_job_page_has_no_quality_section(world):
 
     assert response.status_code == 200
     assert 'id="quality"' not in response.content.decode()
+
+
+def _queries_for_workers_page(client, job) -> int:
+    cache.delete(quality_report_cache_key(job.pk))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/api/v1/jobs/{job.pk}/quality/workers/")
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_workers_page_costs_the_same_queries_at_one_and_at_many_workers(world):
+    client = key_client(world.raw_key)
+    small = RunningJobFactory(organization=world.organization, labels=LABELS)
+    _answer(_object(small, label="cat", completed=1), WorkerProfileFactory(), "cat")
+    large, _workers = fixture_job(RunningJobFactory(organization=world.organization, labels=LABELS))
+    for worker in WorkerProfileFactory.create_batch(10):
+        _answer(_object(large, label="dog", completed=1), worker, "dog")
+        JobWorker.objects.create(job=large, worker=worker, submitted=1)
+    _queries_for_workers_page(client, small)  # warm the API key's own bookkeeping
+
+    assert _queries_for_workers_page(client, small) == _queries_for_workers_page(client, large)
