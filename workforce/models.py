@@ -283,6 +283,8 @@ class SystemQualification(models.TextChoices):
     # Mechanical Turk's production Masters id, so scripts that require Masters keep working;
     # here it is the "top workers" qualification, granted by accuracy.
     MASTERS = "2F1QJWKUDD8XADTFD2Q0G6UTO95ALH", "Masters"
+    # Groundwork's own: cross-job skill, the lower bound of its 95% interval in percent.
+    TOP_WORKERS = "GROUNDWORKTOPWORKERS", "Top workers"
 
 
 def new_qualification_type_id() -> str:

@@ -1,8 +1,10 @@
 """The platform's system qualifications, kept current: Worker_PercentAssignmentsApproved
 and Worker_NumberHITsApproved from reviewed work, Worker_Locale and Worker_Adult from the
-worker's profile, and Masters (the top workers) from the accuracy of their answers.
-Recomputed from the rows each time, so running twice is harmless."""
+worker's profile, Masters from the accuracy of their answers (agreement and gold), and
+Top workers from their skill across jobs. Recomputed from the rows each time, so running
+twice is harmless."""
 
+import math
 from collections import defaultdict
 from datetime import datetime
 
@@ -11,7 +13,8 @@ from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from jobs.models import Assignment, AssignmentStatus, DataObjectStatus
+from jobs.models import Assignment, AssignmentStatus, DataObjectStatus, JobWorker
+from jobs.services.skill import cross_job_skills
 from jobs.tasktypes import REGISTRY
 from workforce.models import Qualification, QualificationStatus, SystemQualification, WorkerProfile
 from workforce.qualifications import qualification_set, system_qualification_type
@@ -107,10 +110,11 @@ def profile_qualifications_sync(*, worker: WorkerProfile) -> None:
         approval_qualifications_refresh(worker_ids=[worker.pk])
 
 
-# Masters, the top workers: judged on their latest answers to objects that several workers
-# labeled, by agreement with the consolidated label (gold answers join in with the quality
-# issue). Granted at 95% over at least 50 such answers, kept down to 90% so that a worker
-# near the line does not flap in and out; the value is the accuracy in percent.
+# Masters, the top workers: judged on their latest judged answers, an answer to an object
+# that several workers labeled by agreement with the consolidated label, an answer to a gold
+# question by its gold score. Granted at 95% over at least 50 such answers, kept down to 90%
+# so that a worker near the line does not flap in and out; the value is the accuracy in
+# percent.
 MASTERS_WINDOW = 1000
 MASTERS_MIN_JUDGED = 50
 MASTERS_GRANT_PERCENT = 95
@@ -118,15 +122,21 @@ MASTERS_KEEP_PERCENT = 90
 
 
 def accuracy_figures(*, worker_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """(answers agreeing with the consolidated label, answers judged) per worker id, over
-    each worker's latest MASTERS_WINDOW submitted or approved answers to objects labeled by
-    people from two or more answers."""
+    """(answers judged right, answers judged) per worker id, over each worker's latest
+    MASTERS_WINDOW submitted or approved answers that can be judged: answers to objects
+    labeled by people from two or more answers (right when they agree with the consolidated
+    label) and scored answers to gold questions (right when they matched the gold answer)."""
+    consolidated = Q(
+        hit__is_gold=False,
+        hit__data_object__status=DataObjectStatus.HUMAN_LABELED,
+        hit__assignments_completed__gte=2,
+    )
+    scored_gold = Q(hit__is_gold=True, gold_correct__isnull=False)
     latest = (
         Assignment.objects.filter(
+            consolidated | scored_gold,
             worker_id__in=worker_ids,
             status__in=(AssignmentStatus.SUBMITTED, AssignmentStatus.APPROVED),
-            hit__data_object__status=DataObjectStatus.HUMAN_LABELED,
-            hit__assignments_completed__gte=2,
         )
         .annotate(
             recency=Window(
@@ -140,10 +150,18 @@ def accuracy_figures(*, worker_ids: list[int]) -> dict[int, tuple[int, int]]:
             "hit__job__task_type",
             "hit__data_object__label",
             "hit__data_object__label_metadata",
+            "hit__is_gold",
+            "gold_correct",
         )
     )
     figures: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for worker_id, answer, task_type_key, label, metadata in latest.iterator(chunk_size=2000):
+    for worker_id, answer, task_type_key, label, metadata, is_gold, gold_correct in latest.iterator(
+        chunk_size=2000
+    ):
+        if is_gold:
+            figures[worker_id][0] += bool(gold_correct)
+            figures[worker_id][1] += 1
+            continue
         task_type = REGISTRY.get(task_type_key)
         if task_type is None:
             continue
@@ -190,10 +208,103 @@ def masters_qualifications_refresh(*, worker_ids: list[int]) -> int:
 
 
 def masters_qualifications_refresh_since(*, since: datetime) -> int:
-    """For the workers with an answer to an object consolidated since `since`."""
+    """For the workers with an answer to an object consolidated since `since`, or an
+    answer to a gold question submitted since then (scored right after its submit)."""
     workers = (
-        Assignment.objects.filter(hit__data_object__labeled_at__gte=since)
+        Assignment.objects.filter(
+            Q(hit__data_object__labeled_at__gte=since)
+            | Q(hit__is_gold=True, submitted_at__gte=since)
+        )
         .values_list("worker_id", flat=True)
         .distinct()
     )
     return masters_qualifications_refresh(worker_ids=list(workers))
+
+
+# Top workers: the worker's skill across jobs (jobs.services.skill: the gold posterior when
+# they answered gold, else agreement with consolidated labels), valued at the lower bound of
+# its 95% interval in percent, so a few lucky answers do not make a top worker. Granted from
+# TOP_WORKERS_GRANT_PERCENT over at least TOP_WORKERS_MIN_JUDGED judged answers and kept
+# down to TOP_WORKERS_KEEP_PERCENT; requesters require it with a comparator (e.g. >= 90).
+TOP_WORKERS_MIN_JUDGED = 20
+TOP_WORKERS_GRANT_PERCENT = 80
+TOP_WORKERS_KEEP_PERCENT = 75
+TOP_WORKERS_BATCH = 1000
+
+
+def top_workers_figures(*, worker_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(value in percent, judged answers) per worker id from their cross-job skill."""
+    return {
+        worker_id: (math.floor(skill.combined.low * 100 + 1e-9), skill.combined.total)
+        for worker_id, skill in cross_job_skills(worker_ids=worker_ids).items()
+    }
+
+
+@transaction.atomic
+def top_workers_qualifications_refresh(*, worker_ids: list[int]) -> int:
+    """Grant, update or revoke the workers' Top workers qualification from their cross-job
+    skill. Returns how many of them hold it afterwards."""
+    top_workers = system_qualification_type(SystemQualification.TOP_WORKERS)
+    held = {
+        qualification.worker_id: qualification
+        for qualification in Qualification.objects.select_for_update().filter(
+            qualification_type=top_workers, worker_id__in=worker_ids
+        )
+    }
+    profiles = WorkerProfile.objects.in_bulk(worker_ids)
+    holders = 0
+    for worker_id, (percent, judged) in top_workers_figures(worker_ids=worker_ids).items():
+        if worker_id not in profiles:
+            continue
+        current = held.get(worker_id)
+        holds = current is not None and current.status == QualificationStatus.GRANTED
+        needed = TOP_WORKERS_KEEP_PERCENT if holds else TOP_WORKERS_GRANT_PERCENT
+        if judged >= TOP_WORKERS_MIN_JUDGED and percent >= needed:
+            holders += 1
+            if not holds or current.integer_value != percent:
+                qualification_set(
+                    qualification_type=top_workers,
+                    worker=profiles[worker_id],
+                    integer_value=percent,
+                )
+        elif holds:
+            current.status = QualificationStatus.REVOKED
+            current.integer_value = percent
+            current.revoke_reason = (
+                f"Your skill across jobs fell to {percent}% (the lower end of its 95% "
+                f"interval); Top workers is kept from {TOP_WORKERS_KEEP_PERCENT}% and granted "
+                f"again from {TOP_WORKERS_GRANT_PERCENT}%."
+            )
+            current.save(update_fields=["status", "integer_value", "revoke_reason", "updated_at"])
+    return holders
+
+
+def top_workers_qualifications_refresh_since(*, since: datetime) -> int:
+    """For the workers whose skill counters may have moved since `since`: their job
+    standing changed (a submit moves its updated_at; gold is scored right after), or an
+    object they answered was consolidated (the refit moves agreement)."""
+    workers = set(
+        JobWorker.objects.filter(updated_at__gte=since).values_list("worker_id", flat=True)
+    )
+    workers.update(
+        Assignment.objects.filter(hit__data_object__labeled_at__gte=since)
+        .values_list("worker_id", flat=True)
+        .distinct()
+    )
+    return top_workers_qualifications_refresh(worker_ids=sorted(workers))
+
+
+def top_workers_qualifications_refresh_all() -> int:
+    """Every worker with a job standing, or holding the qualification, in batches of
+    TOP_WORKERS_BATCH (one transaction each). Returns how many hold it afterwards."""
+    workers = set(JobWorker.objects.values_list("worker_id", flat=True).distinct())
+    workers.update(
+        Qualification.objects.filter(
+            qualification_type__type_id=SystemQualification.TOP_WORKERS
+        ).values_list("worker_id", flat=True)
+    )
+    ordered = sorted(workers)
+    return sum(
+        top_workers_qualifications_refresh(worker_ids=ordered[start : start + TOP_WORKERS_BATCH])
+        for start in range(0, len(ordered), TOP_WORKERS_BATCH)
+    )

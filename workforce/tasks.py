@@ -8,6 +8,7 @@ from django.utils import timezone
 from workforce.system_qualifications import (
     approval_qualifications_refresh_since,
     masters_qualifications_refresh_since,
+    top_workers_qualifications_refresh_since,
 )
 
 # The beat runs the refresh every minute over the last five: a missed or late run is
@@ -21,6 +22,11 @@ def system_qualifications_refresh() -> int:
     refreshed = approval_qualifications_refresh_since(since=since)
     masters_qualifications_refresh_since(since=since)
     return refreshed
+
+
+@shared_task(name="workforce.top_workers_refresh", ignore_result=True)
+def top_workers_refresh() -> int:
+    return top_workers_qualifications_refresh_since(since=timezone.now() - REFRESH_WINDOW)
 
 
 @shared_task(name="workforce.workforce_invitation_send_email", ignore_result=True)

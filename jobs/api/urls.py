@@ -25,6 +25,7 @@ from jobs.api.jobs import (
     JobResumeApi,
     JobStopApi,
 )
+from jobs.api.quality import JobQualityApi, JobQualityWorkerListApi
 from jobs.api.quality_rules import QualityActionListApi, QualityRuleDetailApi, QualityRuleListApi
 from jobs.api.review import (
     AssignmentApproveApi,
@@ -81,6 +82,10 @@ urlpatterns = [
         "gold-sets/<int:gold_set_id>/questions/<int:gold_id>/",
         GoldSetQuestionDetailApi.as_view(),
         name="api-gold-set-question",
+    ),
+    path(f"{JOB}quality/", JobQualityApi.as_view(), name="api-job-quality"),
+    path(
+        f"{JOB}quality/workers/", JobQualityWorkerListApi.as_view(), name="api-job-quality-workers"
     ),
     path(f"{JOB}quality-rules/", QualityRuleListApi.as_view(), name="api-job-quality-rules"),
     path(

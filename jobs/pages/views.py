@@ -30,6 +30,7 @@ from jobs.pages.forms import (
     ReviewForm,
     TaskAnswerForm,
 )
+from jobs.quality_report import job_quality_report
 from jobs.selectors import (
     assignment_access_for_worker,
     assignment_list_for_review,
@@ -287,7 +288,9 @@ def _render_job(request, job: LabelingJob, *, status: int = 200, **extra):
 @content_security_policy
 @domain_errors_as_pages
 def job_detail_page(request, job_id):
-    return _render_job(request, job_access(actor=request.user, job_id=job_id))
+    job = job_access(actor=request.user, job_id=job_id)
+    quality = None if job.status == JobStatus.DRAFT else job_quality_report(job=job)
+    return _render_job(request, job, quality=quality)
 
 
 @login_required

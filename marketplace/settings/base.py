@@ -190,6 +190,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "workforce-refresh-top-workers": {
+        "task": "workforce.top_workers_refresh",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "notifications-retry-webhook-deliveries": {
         "task": "notifications.webhook_deliveries_retry_due",
         "schedule": 30.0,

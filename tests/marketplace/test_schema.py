@@ -44,6 +44,8 @@ ENDPOINTS = {
     "/api/v1/jobs/{job_id}/pause/": {"post"},
     "/api/v1/jobs/{job_id}/resume/": {"post"},
     "/api/v1/jobs/{job_id}/stop/": {"post"},
+    "/api/v1/jobs/{job_id}/quality/": {"get"},
+    "/api/v1/jobs/{job_id}/quality/workers/": {"get"},
     "/api/v1/jobs/{job_id}/quality-rules/": {"get", "post"},
     "/api/v1/jobs/{job_id}/quality-rules/{rule_id}/": {"get", "patch", "delete"},
     "/api/v1/jobs/{job_id}/quality-actions/": {"get"},
