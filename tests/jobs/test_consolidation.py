@@ -23,8 +23,8 @@ def answer_all(job, labels_per_object: list[list[str]]) -> None:
             assignment_submit(worker=worker, assignment=assignment, answer={"label": label})
 
 
-def test_consolidation_writes_the_majority_label_with_its_confidence():
-    job, _ = launched_job(objects=2, workers_per_object=3)
+def test_majority_vote_writes_the_majority_label_with_its_share_of_votes():
+    job, _ = launched_job(objects=2, workers_per_object=3, consolidation_method="majority-vote")
     answer_all(job, [["dog", "cat", "dog"]])
     data_object = job.data_objects.order_by("line_number").first()
 
@@ -76,7 +76,7 @@ def test_objects_without_a_hit_or_labeled_by_a_model_are_left_alone():
 
 
 def test_the_last_object_completes_the_job(django_capture_on_commit_callbacks):
-    job, _ = launched_job(objects=2, workers_per_object=2)
+    job, _ = launched_job(objects=2, workers_per_object=2, consolidation_method="majority-vote")
 
     with django_capture_on_commit_callbacks(execute=True):
         answer_all(job, [["cat", "cat"], ["dog", "cat"]])
