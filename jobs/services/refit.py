@@ -398,23 +398,30 @@ def _workers_write(
     standing_ids = sorted(
         JobWorker.objects.filter(job=job, worker_id__in=list(index_of)).values_list("pk", flat=True)
     )
+    fields = ["skill", "confusion", "agreement_answered", "agreement_matched"]
     for chunk in _chunks(standing_ids, chunk_size):
         with transaction.atomic():
             standings = list(
                 JobWorker.objects.select_for_update(**lock_options())
                 .filter(pk__in=chunk)
                 .order_by("pk")
-                .only("pk", "worker_id")
+                .only("pk", "worker_id", *fields)
             )
             now = timezone.now()
+            changed = []
             for standing in standings:
                 index = index_of[standing.worker_id]
-                standing.skill = float(np.clip(result.skills[index], 0.0, 1.0))
-                standing.confusion = np.round(counts[index], 3).tolist()
-                standing.agreement_answered = int(answered[index])
-                standing.agreement_matched = int(min(matched[index], answered[index]))
+                new = (
+                    round(float(np.clip(result.skills[index], 0.0, 1.0)), 6),
+                    np.round(counts[index], 3).tolist(),
+                    int(answered[index]),
+                    int(min(matched[index], answered[index])),
+                )
+                if new == tuple(getattr(standing, name) for name in fields):
+                    continue
+                for name, value in zip(fields, new, strict=True):
+                    setattr(standing, name, value)
                 standing.updated_at = now
-            JobWorker.objects.bulk_update(
-                standings,
-                ["skill", "confusion", "agreement_answered", "agreement_matched", "updated_at"],
-            )
+                changed.append(standing)
+            if changed:
+                JobWorker.objects.bulk_update(changed, [*fields, "updated_at"])
