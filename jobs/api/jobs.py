@@ -2,6 +2,7 @@
 manifest and data-file uploads, the job's data objects and HITs, and the downloads."""
 
 import io
+from decimal import Decimal
 
 from django.db.models import Prefetch
 from django.http import StreamingHttpResponse
@@ -26,9 +27,12 @@ from jobs.manifests import manifest_import
 from jobs.models import (
     MAX_AUTO_APPROVAL_DELAY,
     MAX_AVAILABILITY_LIFETIME,
+    MAX_GOLD_RATE,
     MAX_TASK_TIME_LIMIT,
+    MAX_WORKERS_PER_OBJECT,
     MIN_AVAILABILITY_LIFETIME,
     MIN_TASK_TIME_LIMIT,
+    ConsolidationMethod,
     DataObjectStatus,
     HITStatus,
     JobStatus,
@@ -61,6 +65,21 @@ PERSONAL_HELP = (
     "The data holds personal information, so the job cannot target the public crowd "
     "(default false)."
 )
+
+METHOD_HELP = (
+    "How answers become labels: Dawid-Skene (default; a confusion matrix per worker), "
+    "one-coin Dawid-Skene, skill-weighted or plain majority vote."
+)
+GOLD_RATE_HELP = (
+    "The long-run share of each worker's tasks that are gold questions, 0 to 0.5 (higher "
+    'during a worker\'s first tasks in the job). Decimal string such as "0.100".'
+)
+GOLD_SET_HELP = "An organization gold set of the same task type and labels to draw gold from."
+MAX_WORKERS_HELP = (
+    "Dynamic overlap: objects take workers_per_object answers, then more one at a time up "
+    "to this many until their confidence reaches target_confidence. Both or neither."
+)
+TARGET_HELP = "Dynamic overlap's target confidence, 0.5 to 0.999."
 
 
 # Output.
@@ -104,6 +123,23 @@ class LabelingJobSerializer(serializers.Serializer):
     )
     teams = serializers.SerializerMethodField(help_text=TEAMS_HELP)
     contains_personal_information = serializers.BooleanField(help_text=PERSONAL_HELP)
+    consolidation_method = serializers.ChoiceField(
+        choices=ConsolidationMethod.choices, help_text=METHOD_HELP
+    )
+    gold_rate = serializers.DecimalField(max_digits=4, decimal_places=3, help_text=GOLD_RATE_HELP)
+    gold_set = serializers.IntegerField(
+        source="gold_set_id", allow_null=True, help_text=GOLD_SET_HELP
+    )
+    max_workers_per_object = serializers.IntegerField(allow_null=True, help_text=MAX_WORKERS_HELP)
+    target_confidence = serializers.FloatField(allow_null=True, help_text=TARGET_HELP)
+    source_job = serializers.IntegerField(
+        source="source_job_id",
+        allow_null=True,
+        help_text="The job whose output this job takes as input (chained and audit jobs).",
+    )
+    source_label_attribute_name = serializers.CharField(
+        help_text="The source job's label attribute this job verifies or adjusts."
+    )
     status = serializers.ChoiceField(choices=JobStatus.choices)
     failure_reason = serializers.CharField()
     label_counters = LabelCountersSerializer(source="*")
@@ -221,6 +257,34 @@ class JobFieldsSerializer(StrictInputSerializer):
     )
     contains_personal_information = serializers.BooleanField(
         required=False, help_text=PERSONAL_HELP
+    )
+    consolidation_method = serializers.ChoiceField(
+        choices=ConsolidationMethod.choices, required=False, help_text=METHOD_HELP
+    )
+    gold_rate = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        min_value=Decimal("0"),
+        max_value=MAX_GOLD_RATE,
+        required=False,
+        help_text=GOLD_RATE_HELP,
+    )
+    gold_set = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_DATABASE_INTEGER,
+        allow_null=True,
+        required=False,
+        help_text=GOLD_SET_HELP,
+    )
+    max_workers_per_object = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_WORKERS_PER_OBJECT,
+        allow_null=True,
+        required=False,
+        help_text=MAX_WORKERS_HELP,
+    )
+    target_confidence = serializers.FloatField(
+        min_value=0.5, max_value=0.999, allow_null=True, required=False, help_text=TARGET_HELP
     )
 
 

@@ -12,6 +12,7 @@ from jobs.models import (
     MAX_TASK_TIME_LIMIT,
     MIN_TASK_TIME_LIMIT,
     AssignmentStatus,
+    ConsolidationMethod,
 )
 from jobs.tasktypes import task_type_choices
 
@@ -127,6 +128,33 @@ class JobForm(forms.Form):
     max_percentage_labeled = forms.IntegerField(
         required=False, label="Stop once this percentage of objects is labeled"
     )
+    consolidation_method = forms.ChoiceField(
+        choices=ConsolidationMethod.choices,
+        initial=ConsolidationMethod.DAWID_SKENE,
+        required=False,
+        label="Consolidation",
+        help_text="Dawid-Skene learns how reliable each worker is and weighs answers by it.",
+    )
+    gold_rate = forms.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        initial="0",
+        required=False,
+        label="Gold rate",
+        help_text="Share of each worker's tasks that are gold questions you add on the job's "
+        "gold page: 0 to 0.5 (0.1 is 10%; more during a worker's first tasks).",
+    )
+    max_workers_per_object = forms.IntegerField(
+        required=False,
+        label="Dynamic overlap: at most this many workers per object",
+        help_text="With a target confidence: objects start with “workers per object” answers "
+        "and take more, one at a time, only until they reach the target.",
+    )
+    target_confidence = forms.FloatField(
+        required=False,
+        label="Dynamic overlap: target confidence",
+        help_text="0.5 to 0.999, for example 0.95.",
+    )
 
     # The job service's field names that differ from the form's.
     SERVICE_FIELDS = {"label_category_config": "labels", "engagement": "workforce"}
@@ -134,6 +162,9 @@ class JobForm(forms.Form):
         "task_availability_lifetime_seconds",
         "max_human_labeled_objects",
         "max_percentage_labeled",
+        "max_workers_per_object",
+        "target_confidence",
+        "gold_rate",
     )
 
     def __init__(self, *args, organizations, workforces, teams=(), **kwargs):
@@ -172,6 +203,8 @@ class JobForm(forms.Form):
         for name in self.OPTIONAL_SERVICE_FIELDS:
             if data.get(name) is None:
                 data.pop(name, None)
+        if not data.get("consolidation_method"):
+            data.pop("consolidation_method", None)
         return data
 
     def form_field(self, service_field: str) -> str | None:

@@ -26,10 +26,14 @@ from jobs.models import (
     HIT,
     JOB_NAME_REGEX,
     JOB_TRANSITIONS,
+    MAX_GOLD_RATE,
+    MAX_WORKERS_PER_OBJECT,
     MIN_REWARD,
     OPEN_HIT_STATUSES,
+    ConsolidationMethod,
     DataObject,
     DataObjectStatus,
+    GoldSet,
     HITStatus,
     JobEvent,
     JobStatus,
@@ -71,6 +75,11 @@ JOB_FIELDS = (
     "engagement",
     "teams",
     "contains_personal_information",
+    "consolidation_method",
+    "gold_rate",
+    "gold_set",
+    "max_workers_per_object",
+    "target_confidence",
 )
 REQUIRED_JOB_FIELDS = (
     "name",
@@ -88,8 +97,13 @@ INTEGER_FIELDS = (
     "max_concurrent_tasks",
     "max_human_labeled_objects",
     "max_percentage_labeled",
+    "max_workers_per_object",
 )
-OPTIONAL_INTEGER_FIELDS = ("max_human_labeled_objects", "max_percentage_labeled")
+OPTIONAL_INTEGER_FIELDS = (
+    "max_human_labeled_objects",
+    "max_percentage_labeled",
+    "max_workers_per_object",
+)
 # Ground Truth's LabelAttributeName: the job-name pattern, 1-127 characters, never the
 # manifest's own keys and never a "-metadata" name (the output writes `<attr>-metadata`).
 LABEL_ATTRIBUTE_NAME_REGEX = JOB_NAME_REGEX
@@ -216,6 +230,90 @@ def _check_instructions(fields: dict, problems: dict) -> None:
             problems[name] = [f"At most {limit} characters (after cleaning the HTML)."]
 
 
+def _check_quality_settings(job: LabelingJob, fields: dict, problems: dict) -> None:
+    """Consolidation method, gold rate and dynamic overlap; normalizes the given values
+    in `fields`. The pair rules (dynamic overlap needs both settings, and at least
+    workers_per_object workers at most) run on the job's values after the change."""
+    if "consolidation_method" in fields:
+        if fields["consolidation_method"] not in ConsolidationMethod.values:
+            known = ", ".join(f'"{value}"' for value in ConsolidationMethod.values)
+            problems["consolidation_method"] = [f"Choose one of: {known}."]
+    if "gold_rate" in fields:
+        value = fields["gold_rate"]
+        try:
+            if isinstance(value, bool) or not isinstance(value, Decimal | int | float | str):
+                raise InvalidOperation
+            rate = Decimal(str(value).strip())
+            if not rate.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            problems["gold_rate"] = ["Give the gold rate as a decimal fraction such as 0.1."]
+        else:
+            if not Decimal(0) <= rate <= MAX_GOLD_RATE:
+                problems["gold_rate"] = [
+                    f"The gold rate is a share of tasks from 0 to {MAX_GOLD_RATE} (50%)."
+                ]
+            elif rate.as_tuple().exponent < -3:
+                problems["gold_rate"] = ["The gold rate has at most 3 decimal places."]
+            else:
+                fields["gold_rate"] = rate.quantize(Decimal("0.001"))
+    if "target_confidence" in fields and fields["target_confidence"] is not None:
+        value = fields["target_confidence"]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems["target_confidence"] = ["Give a number such as 0.95."]
+        elif not 0.5 <= value < 1:
+            problems["target_confidence"] = ["The target confidence is at least 0.5 and below 1."]
+        else:
+            fields["target_confidence"] = float(value)
+    if {"max_workers_per_object", "target_confidence", "workers_per_object"} & set(fields):
+        maximum = fields.get("max_workers_per_object", job.max_workers_per_object)
+        target = fields.get("target_confidence", job.target_confidence)
+        minimum = fields.get("workers_per_object", job.workers_per_object)
+        if "max_workers_per_object" in problems or "target_confidence" in problems:
+            return
+        if (maximum is None) != (target is None):
+            missing = "target_confidence" if target is None else "max_workers_per_object"
+            problems[missing] = [
+                "Dynamic overlap needs both max_workers_per_object and target_confidence."
+            ]
+        elif maximum is not None and isinstance(minimum, int) and not isinstance(minimum, bool):
+            if not minimum <= maximum <= MAX_WORKERS_PER_OBJECT:
+                problems["max_workers_per_object"] = [
+                    f"Give {minimum} (workers_per_object) to {MAX_WORKERS_PER_OBJECT}."
+                ]
+
+
+def _check_gold_set(job: LabelingJob, fields: dict, problems: dict) -> None:
+    """A gold set of the job's organization, for the job's task type and labels (both
+    as they are after this change); None takes it away."""
+    if "gold_set" in fields:
+        value = fields["gold_set"]
+    elif job.gold_set_id is not None and {"task_type", "labels"} & set(fields):
+        value = job.gold_set_id  # the job's set must still fit its new type and labels
+    else:
+        return
+    if value is None:
+        return
+    if isinstance(value, GoldSet):
+        value = value.pk
+    gold_set = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        gold_set = GoldSet.objects.filter(pk=value, organization_id=job.organization_id).first()
+    if gold_set is None:
+        problems["gold_set"] = ["No such gold set in the job's organization."]
+        return
+    task_type = fields.get("task_type", job.task_type)
+    labels = fields.get("labels", job.labels)
+    if gold_set.task_type != task_type or list(gold_set.labels) != list(labels):
+        problems["gold_set"] = [
+            f'The gold set "{gold_set.name}" is for {gold_set.task_type} with the labels '
+            f"{', '.join(gold_set.labels)}; the job's task type and labels must be the same."
+        ]
+        return
+    if "gold_set" in fields:
+        fields["gold_set"] = gold_set
+
+
 def _apply_fields(job: LabelingJob, fields: dict) -> tuple[list[str], Target]:
     """Validate `fields` and set them on `job`; every problem at once as InvalidInput.
 
@@ -250,6 +348,9 @@ def _apply_fields(job: LabelingJob, fields: dict) -> tuple[list[str], Target]:
                 fields["label_category_config"] = json.loads(document)
         except InvalidInput as error:
             problems.update(error.fields)
+
+    _check_quality_settings(job, fields, problems)
+    _check_gold_set(job, fields, problems)
 
     changed = list(target.changed)
     for name, value in fields.items():

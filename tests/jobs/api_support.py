@@ -1,6 +1,7 @@
 """Helpers shared by the jobs API test modules: a requester world, workers with work, and
 the exact bodies the API renders. It holds no tests itself."""
 
+from decimal import Decimal
 from types import SimpleNamespace
 
 from jobs.models import HIT, Assignment, LabelingJob
@@ -77,6 +78,13 @@ def job_body(job: LabelingJob) -> dict:
         "engagement": job.engagement_id,
         "teams": sorted(job.teams.values_list("pk", flat=True)),
         "contains_personal_information": job.contains_personal_information,
+        "consolidation_method": job.consolidation_method,
+        "gold_rate": str(job.gold_rate.quantize(Decimal("0.001"))),
+        "gold_set": job.gold_set_id,
+        "max_workers_per_object": job.max_workers_per_object,
+        "target_confidence": job.target_confidence,
+        "source_job": job.source_job_id,
+        "source_label_attribute_name": job.source_label_attribute_name,
         "status": job.status,
         "failure_reason": job.failure_reason,
         "label_counters": {
