@@ -254,9 +254,9 @@ def worker_history(*, job: LabelingJob, worker_ids: np.ndarray) -> tuple[np.ndar
 
 
 def _method_options(*, job: LabelingJob, read: _JobAnswers, n_labels: int) -> dict:
-    """Prior counts for the Dawid-Skene methods, per worker: the default worker the
-    one-object step assumes (DEFAULT_ACCURACY, worth DEFAULT_ACCURACY_WEIGHT answers per
-    true label), so that the refit and the one-object step share one model, plus the
+    """Prior counts for the Dawid-Skene methods, per worker (on top of the library's own
+    smoothing): the default worker (DEFAULT_ACCURACY, worth DEFAULT_ACCURACY_WEIGHT answers
+    per true label), which the one-object step assumes too, plus the
     worker's history: their accuracy in other jobs, worth min(their answers there,
     HISTORY_MAX_PSEUDO_ANSWERS, their answers in this job) answers, so that this job's own
     evidence always weighs at least as much as the history."""
