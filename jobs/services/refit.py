@@ -45,6 +45,8 @@ ANSWER_READ_CHUNK = 20_000
 # at most this many answers, and never more than the worker's answers in this job.
 HISTORY_MAX_PSEUDO_ANSWERS = 20
 LOCK_TIMEOUT_SECONDS = 3600
+# Refits asked for while one ran make it run again, at most this many times in a row.
+MAX_RERUNS = 5
 
 
 @dataclass(frozen=True)
@@ -75,15 +77,34 @@ class _JobAnswers:
 def job_refit(*, job_id: int, chunk_size: int | None = None) -> RefitOutcome | None:
     """Re-estimate the job's worker model and labels from all its answers.
 
-    Returns None when another refit of the job is running (it holds the per-job lock;
-    this one leaves at once), when the job is a draft, or when it has no answers yet.
-    Idempotent: a second run changes no label and writes the same worker figures. When the
-    job has ended, objects still waiting for another worker are labeled first.
+    One refit of a job runs at a time (a per-job lock). A refit that finds another running
+    leaves at once and returns None, after asking the running one to go again when it is
+    done (so the answers that arrived meanwhile, or a job's end, still get their refit).
+    Also None when the job is a draft or has no answers yet. Idempotent: a second run
+    changes no label and writes the same worker figures. When the job has ended, objects
+    still waiting for another worker are labeled first.
     """
-    with _refit_lock(job_id) as acquired:
-        if not acquired:
+    chunk_size = chunk_size or settings.REFIT_CHUNK_OBJECTS
+    outcome = None
+    asked = False
+    for _ in range(MAX_RERUNS + 1):
+        with _refit_lock(job_id) as acquired:
+            if acquired:
+                cache.delete(_rerun_key(job_id))
+                outcome = _refit(job_id=job_id, chunk_size=chunk_size)
+        if acquired:
+            if not cache.get(_rerun_key(job_id)):
+                return outcome
+            continue  # asked again while it ran
+        if asked:
             return None
-        return _refit(job_id=job_id, chunk_size=chunk_size or settings.REFIT_CHUNK_OBJECTS)
+        cache.set(_rerun_key(job_id), 1, LOCK_TIMEOUT_SECONDS)
+        asked = True  # and try once more, in case the running refit just finished
+    return outcome
+
+
+def _rerun_key(job_id: int) -> str:
+    return f"jobs:refit-again:{job_id}"
 
 
 @contextmanager
