@@ -53,6 +53,7 @@ ACCURACY_BOUNDS = (0.01, 0.99)
 # a refit forgets them when it writes new counts.
 CLASS_PRIORS_CACHE_SECONDS = 600
 WAITING_SETTLE_BATCH = 500
+TIE_TOLERANCE = 1e-9
 
 
 def answers_are_in(hit: HIT) -> bool:
@@ -202,8 +203,8 @@ def object_infer(
             categories, confusions, priors if priors is not None else np.ones(n_labels) / n_labels
         )
     posterior = np.asarray(posterior, dtype=float)
-    # Ties go to the category listed first, as majority vote breaks them.
-    category = int(np.argmax(posterior))
+    # Ties (within TIE_TOLERANCE) go to the category listed first, as in jobs.inference.
+    category = int(np.flatnonzero(posterior >= posterior.max() - TIE_TOLERANCE)[0])
     return category, float(posterior[category])
 
 

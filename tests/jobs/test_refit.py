@@ -3,18 +3,25 @@ evidence shows a worker's bias, clamps gold, takes worker history as prior count
 chunks, runs once at a time, changes nothing the second time, and loses no update made by
 submits and reviews while it runs (real threads on PostgreSQL)."""
 
+import os
 import threading
 
+import numpy as np
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from jobs.models import (
     GOLD_HIT_MAX_ASSIGNMENTS,
+    HIT,
+    Assignment,
+    AssignmentStatus,
     DataObject,
     DataObjectStatus,
     GoldQuestion,
+    HITStatus,
     JobStatus,
     JobWorker,
     LabelingJob,
@@ -24,9 +31,10 @@ from jobs.services.dispatch import assignment_accept, assignment_claim_next, ass
 from jobs.services.refit import _refit_lock, job_refit, worker_history
 from jobs.services.review import assignment_reject
 from tests.concurrency import run_at_once
-from tests.jobs.factories import DataObjectFactory, HITFactory
+from tests.jobs.factories import DataObjectFactory, HITFactory, RunningJobFactory
 from tests.jobs.lifecycle import fresh, hit_counts_match_rows, launched_job, workers
 from tests.snapshots import database_snapshot
+from tests.workforce.factories import WorkerProfileFactory
 from workforce.selectors import public_crowd_get
 
 pytestmark = pytest.mark.django_db
@@ -395,3 +403,76 @@ def test_a_refit_asked_for_while_one_runs_makes_it_run_again(
     assert len(runs) == 2
     assert outcome is not None
     assert job.events.filter(kind="refit").count() == 2
+
+
+@pytest.mark.skipif(
+    not os.environ.get("REFIT_BENCHMARK"),
+    reason="a figure, not a check: REFIT_BENCHMARK=<objects> runs it (3 answers per object)",
+)
+def test_refit_wall_time_on_a_large_job(settings):
+    """Prints the refit's wall time on a job of REFIT_BENCHMARK objects answered by a crowd
+    of 50 workers of 55-95% accuracy (rows bulk-created, not through the services)."""
+    settings.REFIT_EVERY_OBJECTS = 0
+    n_objects = int(os.environ["REFIT_BENCHMARK"])
+    rng = np.random.default_rng(1)
+    job = RunningJobFactory(total_objects=n_objects)
+    crowd = WorkerProfileFactory.create_batch(50)
+    accuracy = rng.uniform(0.55, 0.95, len(crowd))
+    truth = rng.integers(0, 3, n_objects)
+    now = timezone.now()
+    objects = DataObject.objects.bulk_create(
+        [
+            DataObject(
+                job=job,
+                line_number=line,
+                data={"source-ref": f"https://example.com/{line}.png"},
+                status=DataObjectStatus.HUMAN_LABELED,
+                label=0,
+                confidence=0.5,
+                label_metadata={"class-name": "cat"},
+            )
+            for line in range(1, n_objects + 1)
+        ],
+        batch_size=5_000,
+    )
+    hits = HIT.objects.bulk_create(
+        [
+            HIT(
+                job=job,
+                data_object=data_object,
+                max_assignments=3,
+                assignments_completed=3,
+                status=HITStatus.REVIEWABLE,
+                expires_at=job.expires_at,
+            )
+            for data_object in objects
+        ],
+        batch_size=5_000,
+    )
+    rows = []
+    for index, hit in enumerate(hits):
+        for worker in rng.choice(len(crowd), 3, replace=False):
+            right = rng.random() < accuracy[worker]
+            label = truth[index] if right else (truth[index] + rng.integers(1, 3)) % 3
+            rows.append(
+                Assignment(
+                    hit=hit,
+                    worker=crowd[worker],
+                    status=AssignmentStatus.SUBMITTED,
+                    accepted_at=now,
+                    deadline=now,
+                    submitted_at=now,
+                    answer={"label": job.labels[label]},
+                )
+            )
+    Assignment.objects.bulk_create(rows, batch_size=5_000)
+    JobWorker.objects.bulk_create([JobWorker(job=job, worker=worker) for worker in crowd])
+
+    first = job_refit(job_id=job.pk)
+    again = job_refit(job_id=job.pk)
+
+    labels = np.array(
+        DataObject.objects.filter(job=job).order_by("line_number").values_list("label", flat=True)
+    )
+    print(f"\nrefit of {first.answers} answers: {first.seconds} s, {first.changed_labels} labels")
+    print(f"again (nothing to write): {again.seconds} s; accuracy {(labels == truth).mean():.3f}")
