@@ -10,6 +10,7 @@ from jobs.inference import (
     majority_vote,
     one_coin_dawid_skene,
 )
+from jobs.inference.dawid_skene_em import smoothed_confusions
 from tests.jobs.test_inference_crowds import accuracy, biased_matrix, honest_matrix, simulate
 
 N_LABELS = 3
@@ -46,6 +47,13 @@ def test_dawid_skene_recovers_the_workers_confusion_matrices(mixed_crowd):
     # Each worker's matrix within 0.05 of the truth on average, and no entry far off.
     assert errors.mean(axis=(1, 2)).max() < 0.05
     assert errors.max() < 0.12
+    # Sampling noise aside (each row has only ~170 answers): close to the confusion the data
+    # show when the true labels are known.
+    answers = mixed_crowd.answers
+    empirical = np.zeros((30, N_LABELS, N_LABELS))
+    np.add.at(empirical, (answers.workers, mixed_crowd.truth[answers.tasks], answers.labels), 1)
+    empirical /= empirical.sum(axis=2, keepdims=True)
+    assert np.abs(result.confusions - empirical).max() < 0.07
     assert 1 <= result.iterations < 100
 
 
@@ -219,3 +227,37 @@ def test_max_iter_and_tolerance_are_checked(mixed_crowd):
         dawid_skene(mixed_crowd.answers, max_iter=0)
     with pytest.raises(ValueError, match="prior_confusion must have shape"):
         dawid_skene(mixed_crowd.answers, prior_confusion=np.zeros((2, 3, 3)))
+
+
+def test_one_answer_per_task_keeps_the_prior_model_instead_of_drifting():
+    # Nobody's errors can be told apart from the truth: the answers stand (as a vote would).
+    matrices = np.stack([honest_matrix(0.75, N_LABELS)] * 20)
+    crowd = simulate(matrices, n_tasks=3000, per_task=1, seed=17)
+    result = dawid_skene(crowd.answers)
+
+    assert np.array_equal(result.labels, crowd.answers.labels[np.argsort(crowd.answers.tasks)])
+    assert result.iterations == 1
+    np.testing.assert_allclose(result.confusions[:, 0, 0], 2 / 3)
+    # With gold the workers' matrices are identified again and EM runs.
+    gold = crowd.gold(np.arange(0, 3000, 5))
+    assert dawid_skene(crowd.answers, gold=gold).iterations > 1
+
+
+def test_smoothed_confusions_are_the_m_step_of_dawid_skene(mixed_crowd):
+    result = dawid_skene(mixed_crowd.answers)
+    answers = mixed_crowd.answers
+    expected_counts = np.zeros((30, N_LABELS, N_LABELS))
+    for true_label in range(N_LABELS):
+        np.add.at(
+            expected_counts[:, true_label],
+            (answers.workers, answers.labels),
+            result.posteriors[answers.tasks, true_label],
+        )
+    # One more M-step from the converged posteriors gives (almost) the same matrices.
+    np.testing.assert_allclose(smoothed_confusions(expected_counts), result.confusions, atol=1e-3)
+    # No answers: the prior alone, right 2/3 of the time before the shrinkage toward itself.
+    empty = smoothed_confusions(np.zeros((1, 3, 3)))
+    np.testing.assert_allclose(empty.sum(axis=2), 1.0)
+    np.testing.assert_allclose(np.diag(empty[0]), 2 / 3)
+    with pytest.raises(ValueError, match="counts must have shape"):
+        smoothed_confusions(np.zeros((3, 3)))
