@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from jobs.inference import Answers, beta_skill, majority_vote, object_posterior, weighted_vote
-from jobs.inference.dawid_skene_em import DIAGONAL_PSEUDO_COUNT, OFF_DIAGONAL_PSEUDO_COUNT
+from jobs.inference.dawid_skene_em import smoothed_confusions
 from jobs.models import (
     HIT,
     OPEN_HIT_STATUSES,
@@ -137,25 +137,19 @@ def job_class_priors_forget(*, job_id: int) -> None:
     cache.delete(_class_priors_key(job_id))
 
 
-def dawid_skene_pseudo_counts(n_labels: int) -> np.ndarray:
-    """What the refit adds to every worker's confusion counts besides their history: the
-    library's own smoothing and the default worker. The one-object step adds the same to
-    the stored counts, so that it is the E-step of the model the last refit fitted."""
-    smoothing = np.full((n_labels, n_labels), OFF_DIAGONAL_PSEUDO_COUNT / max(n_labels - 1, 1))
-    np.fill_diagonal(smoothing, DIAGONAL_PSEUDO_COUNT)
-    return smoothing + default_confusion(n_labels)
-
-
 def _dawid_skene_step(
     categories: np.ndarray, confusions: list[np.ndarray], priors: np.ndarray
 ) -> np.ndarray:
     """One object's posterior over the true label (the E-step of Dawid-Skene for one task):
-    each worker's smoothed confusion rows give p(their answer | true label)."""
-    log_posterior = np.log(priors)
-    pseudo = dawid_skene_pseudo_counts(len(priors))
-    for category, counts in zip(categories, confusions, strict=True):
-        rows = counts + pseudo
-        log_posterior = log_posterior + np.log(rows[:, category] / rows.sum(axis=1))
+    each worker's stored counts, smoothed as the refit's M-step smooths them (the library's
+    smoothing and the default worker), give p(their answer | true label)."""
+    n_labels = len(priors)
+    matrices = smoothed_confusions(
+        np.stack(confusions), np.repeat(default_confusion(n_labels)[None], len(confusions), 0)
+    )
+    # p(worker w's answer | each true label), one row per answer.
+    answered = matrices[np.arange(len(confusions)), :, np.asarray(categories, dtype=np.int64)]
+    log_posterior = np.log(priors) + np.log(answered).sum(axis=0)
     log_posterior -= log_posterior.max()
     posterior = np.exp(log_posterior)
     return posterior / posterior.sum()
