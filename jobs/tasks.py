@@ -1,9 +1,10 @@
 """Celery tasks of the jobs app: thin wrappers that take ids and call one service."""
 
 from celery import shared_task
+from django.conf import settings
 
 from jobs.models import LabelingJob
-from jobs.services import answers, consolidation, sweeps
+from jobs.services import answers, consolidation, refit, sweeps
 from jobs.services import jobs as job_services
 from marketplace.exceptions import NotFound
 
@@ -30,6 +31,31 @@ def data_object_consolidate(data_object_id: int) -> None:
         consolidation.data_object_consolidate(data_object_id=data_object_id)
     except NotFound:
         pass
+
+
+# Consolidation: job-wide refits and objects whose wait for another worker ended.
+
+
+@shared_task(
+    name="jobs.job_refit",
+    ignore_result=True,
+    soft_time_limit=settings.REFIT_SOFT_TIME_LIMIT,
+    time_limit=settings.REFIT_SOFT_TIME_LIMIT + 60,
+)
+def job_refit(job_id: int) -> None:
+    """Re-estimate the job's labels and worker model from all its answers (queued on
+    commit every REFIT_EVERY_OBJECTS labeled objects and when the job ends); a second
+    run while one is going exits at once."""
+    try:
+        refit.job_refit(job_id=job_id)
+    except NotFound:
+        pass
+
+
+@shared_task(name="jobs.waiting_objects_settle", ignore_result=True)
+def waiting_objects_settle() -> int:
+    """Label objects that were waiting for another worker when their job ended."""
+    return consolidation.waiting_objects_settle()
 
 
 @shared_task(name="jobs.answer_arrived", ignore_result=True)

@@ -526,6 +526,7 @@ def job_stop_locked(
         job, actor=actor, status=JobStatus.STOPPED, kind=JobEventKind.STOPPED, now=now, **data
     )
     _job_hits_close(job, now=now)
+    _job_refit_enqueue(job)
     # Money: the payments issue refunds the unused budget here.
 
 
@@ -554,8 +555,16 @@ def job_complete_locked(job: LabelingJob, *, reason: str, now: datetime) -> None
         reason=reason,
     )
     _job_hits_close(job, now=now)
+    _job_refit_enqueue(job)
     events.job_completed_emit(job=job)
     # Money: the payments issue refunds the unused budget here.
+
+
+def _job_refit_enqueue(job: LabelingJob) -> None:
+    """The ended job's final labels and worker model (jobs.services.refit), after commit."""
+    from jobs import tasks
+
+    enqueue_on_commit(tasks.job_refit, job.pk)
 
 
 def job_completion_reason(job: LabelingJob) -> str | None:

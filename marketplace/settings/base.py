@@ -185,6 +185,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "jobs-settle-waiting-objects": {
+        "task": "jobs.waiting_objects_settle",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "workforce-refresh-system-qualifications": {
         "task": "workforce.system_qualifications_refresh",
         "schedule": 60.0,
@@ -201,6 +206,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"expires": 25},
     },
 }
+
+# Consolidation (docs/consolidation.md): a job-wide refit every this many labeled objects
+# (0: only when the job ends), writing labels back in chunks of this many objects.
+REFIT_EVERY_OBJECTS = env.int("REFIT_EVERY_OBJECTS", default=200)
+REFIT_CHUNK_OBJECTS = env.int("REFIT_CHUNK_OBJECTS", default=2_000)
+REFIT_SOFT_TIME_LIMIT = env.int("REFIT_SOFT_TIME_LIMIT", default=1_800)
 
 # Webhooks are never delivered to loopback, private, link-local, multicast or reserved
 # addresses, except to the hosts or IP addresses listed here (comma-separated). Leave it

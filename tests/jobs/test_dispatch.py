@@ -288,7 +288,7 @@ def test_submit_stores_the_answer_and_moves_the_counters():
 def test_the_last_answer_makes_the_hit_reviewable_and_consolidates_the_object(
     django_capture_on_commit_callbacks,
 ):
-    job, _ = launched_job(objects=2, workers_per_object=2)
+    job, _ = launched_job(objects=2, workers_per_object=2, consolidation_method="majority-vote")
     first, second = workers(2)
     assignments = [assignment_claim_next(worker=worker, job=job) for worker in (first, second)]
     assert assignments[0].hit_id == assignments[1].hit_id

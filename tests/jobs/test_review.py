@@ -188,7 +188,9 @@ def test_bulk_reject_refuses_everything_if_one_assignment_is_foreign():
 
 def test_rejected_answers_stop_counting_in_the_label(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        assignments, actor = submitted(3, labels=["dog", "dog", "cat"])
+        assignments, actor = submitted(
+            3, labels=["dog", "dog", "cat"], consolidation_method="majority-vote"
+        )
     data_object = fresh(assignments[0].hit.data_object)
     assert (data_object.label, data_object.confidence) == (1, 0.67)
 

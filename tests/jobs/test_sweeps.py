@@ -224,6 +224,7 @@ def test_beat_runs_every_sweep():
         "jobs.assignments_auto_approve": 60.0,
         "jobs.hits_expire": 60.0,
         "jobs.jobs_finish_expired": 60.0,
+        "jobs.waiting_objects_settle": 300.0,
     }
     app.loader.import_default_modules()  # what a worker does at start: autodiscovery
     assert set(schedule) <= set(app.tasks)

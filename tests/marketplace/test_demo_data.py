@@ -345,7 +345,11 @@ def test_demo_workers_have_done_some_hits_for_review_and_progress():
         assert list(
             labeled_objects.values_list("line_number", flat=True).order_by("line_number")
         ) == (list(range(1, labeled + 1)))
-        assert set(labeled_objects.values_list("confidence", flat=True)) == {1.0, 0.67}
+        # Dawid-Skene posteriors (the default method), rounded to 2 places.
+        assert all(
+            0.5 < confidence <= 1.0
+            for confidence in labeled_objects.values_list("confidence", flat=True)
+        )
         hits = job.hits.order_by("data_object__line_number")
         assert list(hits.values_list("status", "assignments_completed")[: done[0] + 1]) == [
             *[(HITStatus.REVIEWABLE, 3)] * labeled,
