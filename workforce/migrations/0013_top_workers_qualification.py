@@ -14,9 +14,9 @@ def create_top_workers(apps, schema_editor):
             "name": "Top workers",
             "description": (
                 "Workers whose accuracy across jobs is high with confidence: the value is the "
-                "lower bound of the 95% interval of their skill (from gold answers, else from "
-                "agreement with consolidated labels), in percent. Granted from 80 over at "
-                "least 20 judged answers, kept down to 75."
+                "lower bound of the 95% interval of their skill (from answers checked "
+                "against known labels, else from agreement with consolidated labels), in "
+                "percent. Granted from 80 over at least 20 judged answers, kept down to 75."
             ),
             "owner": None,
         },
