@@ -392,7 +392,9 @@ def data_object_consolidate(*, data_object_id: int) -> DataObject:
             deltas[STATUS_COUNTERS[status]] = F(STATUS_COUNTERS[status]) + 1
         LabelingJob.objects.filter(pk=job.pk).update(**deltas, updated_at=now)
         job = job_lock(job_id=job.pk)
-        if status == DataObjectStatus.HUMAN_LABELED and _refit_due(job.human_labeled):
+        if status == DataObjectStatus.HUMAN_LABELED and _refit_due(
+            job.human_labeled, total_objects=job.total_objects
+        ):
             from jobs import tasks
 
             enqueue_on_commit(tasks.job_refit, job.pk)
@@ -404,12 +406,17 @@ def data_object_consolidate(*, data_object_id: int) -> DataObject:
     return data_object
 
 
-def _refit_due(human_labeled: int) -> bool:
-    """This object's label made the job's labeled count cross a multiple of
-    REFIT_EVERY_OBJECTS (each count is seen by exactly one consolidation, under the job's
-    lock)."""
+def _refit_due(human_labeled: int, *, total_objects: int) -> bool:
+    """This object's label made the job's labeled count cross a multiple of the refit
+    step (each count is seen by exactly one consolidation, under the job's lock). The step
+    is REFIT_EVERY_OBJECTS, or a REFIT_SHARE of the job's objects when that is more, so a
+    big job is refitted about 1 / REFIT_SHARE times, not once per few hundred objects
+    (every refit reads all of the job's answers)."""
     every = settings.REFIT_EVERY_OBJECTS
-    return every > 0 and human_labeled > 0 and human_labeled % every == 0
+    if every <= 0 or human_labeled <= 0:
+        return False
+    step = max(every, int(total_objects * settings.REFIT_SHARE))
+    return human_labeled % step == 0
 
 
 def waiting_objects_settle(*, job_id: int | None = None, limit: int = WAITING_SETTLE_BATCH) -> int:

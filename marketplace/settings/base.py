@@ -210,6 +210,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 # Consolidation (docs/consolidation.md): a job-wide refit every this many labeled objects
 # (0: only when the job ends), writing labels back in chunks of this many objects.
 REFIT_EVERY_OBJECTS = env.int("REFIT_EVERY_OBJECTS", default=200)
+REFIT_SHARE = env.float("REFIT_SHARE", default=0.05)
 REFIT_CHUNK_OBJECTS = env.int("REFIT_CHUNK_OBJECTS", default=2_000)
 REFIT_SOFT_TIME_LIMIT = env.int("REFIT_SOFT_TIME_LIMIT", default=1_800)
 

@@ -282,3 +282,19 @@ def test_a_refit_is_queued_each_time_the_labeled_count_crosses_a_multiple(
     assert fresh(job).status == JobStatus.COMPLETED
     assert job.events.filter(kind="refit").count() == 4
     assert job.events.filter(kind="refit").last().data["changed_labels"] == 0
+
+
+def test_a_big_jobs_refit_step_is_a_share_of_its_objects(
+    settings, django_capture_on_commit_callbacks
+):
+    # 10 objects, a 30% share: the step is 3 labels, not REFIT_EVERY_OBJECTS = 1.
+    settings.REFIT_EVERY_OBJECTS = 1
+    settings.REFIT_SHARE = 0.3
+    job, _ = launched_job(objects=10, workers_per_object=1)
+
+    for worker in workers(7):
+        with django_capture_on_commit_callbacks(execute=True):
+            answer_object(job, [(worker, "cat")])
+
+    refits = list(job.events.filter(kind="refit").order_by("id").values_list("data", flat=True))
+    assert [data["objects"] for data in refits] == [3, 6]
