@@ -31,8 +31,10 @@ def _methods():
 
     def gold_majority_vote(data, true_labels):
         # GoldMajorityVote needs a gold answer from every worker (its predict raises
-        # otherwise); workers without one vote with the mean gold accuracy of the others.
-        skills = GoldMajorityVote().fit(data, true_labels).skills_
+        # otherwise); workers without one vote with the mean gold accuracy of the others. A
+        # task whose every voter scored 0 on gold gets no label (pandas raises "all NA"), so
+        # skills are floored at a weight too small to change any other task.
+        skills = GoldMajorityVote().fit(data, true_labels).skills_.clip(lower=1e-6)
         voting = MajorityVote(on_missing_skill="value", default_skill=float(skills.mean()))
         return voting.fit_predict(data, skills)
 
