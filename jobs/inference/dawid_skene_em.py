@@ -5,7 +5,7 @@ import numpy as np
 
 from jobs.inference.encoding import Answers, Gold
 from jobs.inference.result import Layout, Result, clamp, finish, softmax_columns
-from jobs.inference.voting import _weighted_posteriors, estimate_skills
+from jobs.inference.voting import _vote_shares, _weighted_posteriors, estimate_skills
 
 # Built-in Dirichlet smoothing of every worker's confusion rows (pseudo-counts added in the
 # M-step on top of ``prior_confusion``): DIAGONAL on the correct cell and OFF_DIAGONAL spread
@@ -14,6 +14,11 @@ from jobs.inference.voting import _weighted_posteriors, estimate_skills
 # of answers the smoothing no longer matters.
 DIAGONAL_PSEUDO_COUNT = 2.0
 OFF_DIAGONAL_PSEUDO_COUNT = 1.0
+# Hierarchical part of the smoothing: in every M-step each worker's rows also get
+# WORKER_SHRINKAGE pseudo-counts shaped like their own one-coin matrix (their pooled accuracy q
+# over all rows on the diagonal, (1 - q) / (K - 1) elsewhere), so a row with few answers
+# borrows strength from the worker's other rows instead of only from a fixed prior.
+WORKER_SHRINKAGE = 2.0
 # The one-coin model's accuracy prior, as pseudo-counts: (correct, answered).
 ONE_COIN_PRIOR = (2.0, 3.0)
 # Pseudo-count added to every class when class priors are estimated.
@@ -30,7 +35,7 @@ def dawid_skene(
 ) -> Result:
     """Dawid-Skene EM with a full (K x K) confusion matrix per worker.
 
-    Initialised from the skill-weighted majority vote (skills from gold where given). Each
+    Initialised from the vote shares (with gold: the vote weighted by gold skills). Each
     iteration: M-step (confusion counts from the posteriors + ``prior_confusion`` (n_workers,
     K, K) pseudo-counts + the built-in smoothing; class priors), E-step in log space, gold
     posteriors clamped to one-hot. Stops when the relative change of the penalised
@@ -60,8 +65,18 @@ def dawid_skene(
     previous = None
     iterations = 0
     confusions = priors = None
+    # With no task answered twice and no gold, nothing tells a worker's errors apart from the
+    # truth (EM would drift into label switching): one E-step with the prior matrices only.
+    identifiable = gold_positions.size > 0 or layout.per_task.max() > 1
     for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-        confusions, priors = _maximise(layout, posteriors, cells, pseudo_counts)
+        if identifiable:
+            confusions, priors, total_pseudo_counts = _maximise(
+                layout, posteriors, cells, pseudo_counts
+            )
+        else:
+            confusions, priors, total_pseudo_counts = _prior_model(
+                layout, posteriors, pseudo_counts
+            )
         log_confusions = np.log(confusions)
         table = np.ascontiguousarray(log_confusions.transpose(1, 0, 2)).reshape(n_labels, -1)
         scores = np.empty((n_labels, layout.n_answered))
@@ -74,10 +89,12 @@ def dawid_skene(
         objective = (
             normaliser[not_gold].sum()
             + gold_score
-            + (pseudo_counts * log_confusions).sum()
+            + (total_pseudo_counts * log_confusions).sum()
             + CLASS_PRIOR_PSEUDO_COUNT * np.log(priors).sum()
         )
-        if previous is not None and abs(objective - previous) <= tol * abs(previous):
+        if not identifiable or (
+            previous is not None and abs(objective - previous) <= tol * abs(previous)
+        ):
             break
         previous = objective
 
@@ -184,8 +201,12 @@ def _smoothing(n_labels: int) -> np.ndarray:
 def _initial_posteriors(
     layout: Layout, gold_positions: np.ndarray, gold_labels: np.ndarray
 ) -> np.ndarray:
-    skills = estimate_skills(layout, gold_positions, gold_labels)
-    posteriors = _weighted_posteriors(layout, skills)
+    """Vote shares, or with gold the gold-skill-weighted vote, gold clamped."""
+    if gold_positions.size:
+        skills = estimate_skills(layout, gold_positions, gold_labels)
+        posteriors = _weighted_posteriors(layout, skills)
+    else:
+        posteriors = _vote_shares(layout)
     clamp(posteriors, gold_positions, gold_labels)
     return posteriors
 
@@ -197,16 +218,40 @@ def _class_priors(posteriors: np.ndarray) -> np.ndarray:
 
 def _maximise(
     layout: Layout, posteriors: np.ndarray, cells: np.ndarray, pseudo_counts: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """M-step: (n_workers, K, K) row-normalised confusion matrices and class priors."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """M-step: (n_workers, K, K) row-normalised confusion matrices, class priors, and the
+    pseudo-counts used (fixed smoothing + prior_confusion + the worker shrinkage)."""
     n_workers, n_labels = layout.n_workers, layout.n_labels
     counts = np.empty((n_labels, n_workers * n_labels))
     for label in range(n_labels):
         counts[label] = np.bincount(
             cells,
-            weights=np.take(posteriors[label], layout.positions),
+            weights=np.repeat(posteriors[label], layout.per_task),
             minlength=n_workers * n_labels,
         )
-    confusions = counts.reshape(n_labels, n_workers, n_labels).transpose(1, 0, 2) + pseudo_counts
+    counts = counts.reshape(n_labels, n_workers, n_labels).transpose(1, 0, 2) + pseudo_counts
+    accuracy = np.einsum("wkk->w", counts) / counts.sum(axis=(1, 2))
+    total_pseudo_counts = pseudo_counts + WORKER_SHRINKAGE * _one_coin_matrices(accuracy, n_labels)
+    confusions = counts + (total_pseudo_counts - pseudo_counts)
     confusions /= confusions.sum(axis=2, keepdims=True)
-    return confusions, _class_priors(posteriors)
+    return confusions, _class_priors(posteriors), total_pseudo_counts
+
+
+def _prior_model(
+    layout: Layout, posteriors: np.ndarray, pseudo_counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The workers' matrices from the pseudo-counts alone (no answers), and class priors."""
+    confusions = np.broadcast_to(pseudo_counts, (layout.n_workers, *pseudo_counts.shape[1:]))
+    confusions = confusions / confusions.sum(axis=2, keepdims=True)
+    return confusions, _class_priors(posteriors), pseudo_counts
+
+
+def _one_coin_matrices(accuracy: np.ndarray, n_labels: int) -> np.ndarray:
+    """(n_workers, K, K): accuracy on the diagonal, the rest spread evenly over each row."""
+    if n_labels == 1:
+        return np.ones((accuracy.size, 1, 1))
+    matrices = np.empty((accuracy.size, n_labels, n_labels))
+    matrices[:] = ((1.0 - accuracy) / (n_labels - 1))[:, None, None]
+    diagonal = np.arange(n_labels)
+    matrices[:, diagonal, diagonal] = accuracy[:, None]
+    return matrices

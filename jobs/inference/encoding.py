@@ -161,11 +161,11 @@ def encode(
     """
     task_codes, task_names = _code_first_seen(tasks)
     worker_codes, worker_names = _code_first_seen(workers)
-    label_values = _as_id_array(labels)
-    if not (task_codes.size == worker_codes.size == label_values.size):
+    label_first_seen, distinct_labels = _code_first_seen(labels)
+    if not (task_codes.size == worker_codes.size == label_first_seen.size):
         raise ValueError(
             "tasks, workers and labels must have the same length, got "
-            f"{task_codes.size}, {worker_codes.size} and {label_values.size}"
+            f"{task_codes.size}, {worker_codes.size} and {label_first_seen.size}"
         )
     if task_codes.size == 0:
         raise ValueError("no answers: truth inference needs at least one (task, worker, label)")
@@ -175,7 +175,7 @@ def encode(
         raise ValueError(f"gold task {missing!r} has no label")
 
     if label_names is None:
-        distinct = set(np.unique(label_values).tolist()) | set(gold.values())
+        distinct = set(distinct_labels) | set(gold.values())
         try:
             names = sorted(distinct)
         except TypeError:
@@ -188,12 +188,11 @@ def encode(
             raise ValueError("label_names must name at least one label")
     label_index = {name: index for index, name in enumerate(names)}
 
-    distinct_labels, label_inverse = np.unique(label_values, return_inverse=True)
-    unknown = [value for value in distinct_labels.tolist() if value not in label_index]
+    unknown = [value for value in distinct_labels if value not in label_index]
     if unknown:
         raise ValueError(f"answers use labels that are not in label_names: {unknown[:10]!r}")
-    lookup = np.array([label_index[value] for value in distinct_labels.tolist()], dtype=INDEX)
-    label_codes = lookup[label_inverse.reshape(-1)]
+    lookup = np.array([label_index[value] for value in distinct_labels], dtype=INDEX)
+    label_codes = lookup[label_first_seen]
 
     gold_result = None
     if gold:

@@ -39,7 +39,8 @@ class Layout:
         if np.all(tasks[1:] >= tasks[:-1]):
             workers, labels = answers.workers, answers.labels
         else:
-            order = np.argsort(tasks, kind="stable")
+            # Any order within a task will do: ties are decided with a tolerance.
+            order = np.argsort(tasks)
             tasks, workers, labels = tasks[order], answers.workers[order], answers.labels[order]
         starts_mask = np.empty(tasks.size, dtype=bool)
         starts_mask[0] = True

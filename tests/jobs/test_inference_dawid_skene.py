@@ -46,6 +46,13 @@ def test_dawid_skene_recovers_the_workers_confusion_matrices(mixed_crowd):
     # Each worker's matrix within 0.05 of the truth on average, and no entry far off.
     assert errors.mean(axis=(1, 2)).max() < 0.05
     assert errors.max() < 0.12
+    # Sampling noise aside (each row has only ~170 answers): close to the confusion the data
+    # show when the true labels are known.
+    answers = mixed_crowd.answers
+    empirical = np.zeros((30, N_LABELS, N_LABELS))
+    np.add.at(empirical, (answers.workers, mixed_crowd.truth[answers.tasks], answers.labels), 1)
+    empirical /= empirical.sum(axis=2, keepdims=True)
+    assert np.abs(result.confusions - empirical).max() < 0.07
     assert 1 <= result.iterations < 100
 
 
@@ -219,3 +226,17 @@ def test_max_iter_and_tolerance_are_checked(mixed_crowd):
         dawid_skene(mixed_crowd.answers, max_iter=0)
     with pytest.raises(ValueError, match="prior_confusion must have shape"):
         dawid_skene(mixed_crowd.answers, prior_confusion=np.zeros((2, 3, 3)))
+
+
+def test_one_answer_per_task_keeps_the_prior_model_instead_of_drifting():
+    # Nobody's errors can be told apart from the truth: the answers stand (as a vote would).
+    matrices = np.stack([honest_matrix(0.75, N_LABELS)] * 20)
+    crowd = simulate(matrices, n_tasks=3000, per_task=1, seed=17)
+    result = dawid_skene(crowd.answers)
+
+    assert np.array_equal(result.labels, crowd.answers.labels[np.argsort(crowd.answers.tasks)])
+    assert result.iterations == 1
+    np.testing.assert_allclose(result.confusions[:, 0, 0], 2 / 3)
+    # With gold the workers' matrices are identified again and EM runs.
+    gold = crowd.gold(np.arange(0, 3000, 5))
+    assert dawid_skene(crowd.answers, gold=gold).iterations > 1

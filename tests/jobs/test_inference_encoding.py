@@ -85,3 +85,9 @@ def test_answers_checks_its_arrays():
     assert answers.n_answers == 2
     gold = Gold([1, 1], [0, 0])  # the same label twice is fine
     assert gold.tasks.tolist() == [1, 1]
+
+
+def test_encode_accepts_labels_of_mixed_types():
+    answers, _, _, _, label_names = encode(["a", "a", "b"], ["w", "v", "w"], [1, "one", 1])
+    assert label_names == ["one", 1]  # values that do not sort together are sorted by repr
+    assert answers.labels.tolist() == [1, 0, 1]
