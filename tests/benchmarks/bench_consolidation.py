@@ -534,7 +534,7 @@ def print_summary(summary: dict) -> None:
     }
     print("\n### targets\n")
     for target, name in names.items():
-        if target not in summary:
+        if target not in summary or not summary[target]["checked"]:
             print(f"- ({target}) {name}: not checked")
             continue
         entry = summary[target]
