@@ -229,12 +229,34 @@ def _maximise(
             weights=np.repeat(posteriors[label], layout.per_task),
             minlength=n_workers * n_labels,
         )
-    counts = counts.reshape(n_labels, n_workers, n_labels).transpose(1, 0, 2) + pseudo_counts
-    accuracy = np.einsum("wkk->w", counts) / counts.sum(axis=(1, 2))
-    total_pseudo_counts = pseudo_counts + WORKER_SHRINKAGE * _one_coin_matrices(accuracy, n_labels)
-    confusions = counts + (total_pseudo_counts - pseudo_counts)
-    confusions /= confusions.sum(axis=2, keepdims=True)
+    counts = counts.reshape(n_labels, n_workers, n_labels).transpose(1, 0, 2)
+    confusions, total_pseudo_counts = _smoothed(counts, pseudo_counts)
     return confusions, _class_priors(posteriors), total_pseudo_counts
+
+
+def smoothed_confusions(
+    counts: np.ndarray, prior_confusion: np.ndarray | None = None
+) -> np.ndarray:
+    """The (n_workers, K, K) confusion matrices Dawid-Skene's M-step makes from (expected)
+    answer counts (n_workers, K, K; row = true label): ``prior_confusion`` and the built-in
+    smoothing added, rows normalised. For a one-object E-step with stored counts."""
+    counts = np.asarray(counts, dtype=np.float64)
+    if counts.ndim != 3 or counts.shape[1] != counts.shape[2]:
+        raise ValueError(f"counts must have shape (n_workers, K, K), got {counts.shape}")
+    pseudo_counts = _smoothing(counts.shape[1])[None, :, :]
+    if prior_confusion is not None:
+        pseudo_counts = pseudo_counts + np.asarray(prior_confusion, dtype=np.float64)
+    return _smoothed(counts, pseudo_counts)[0]
+
+
+def _smoothed(counts: np.ndarray, pseudo_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n_labels = counts.shape[1]
+    counts = counts + pseudo_counts
+    accuracy = np.einsum("wkk->w", counts) / counts.sum(axis=(1, 2))
+    shrinkage = WORKER_SHRINKAGE * _one_coin_matrices(accuracy, n_labels)
+    confusions = counts + shrinkage
+    confusions /= confusions.sum(axis=2, keepdims=True)
+    return confusions, pseudo_counts + shrinkage
 
 
 def _prior_model(

@@ -13,9 +13,11 @@ from jobs.inference.result import (
     softmax_columns,
 )
 
-# Beta pseudo-counts that smooth a skill estimated from gold toward the worker's agreement with
-# the majority vote: (correct + GOLD_PRIOR_STRENGTH * agreement) / (answered + GOLD_PRIOR_STRENGTH).
-GOLD_PRIOR_STRENGTH = 2.0
+# A skill estimated from gold is Beta-smoothed toward the worker's agreement with the majority
+# vote: (gold correct + s * agreement) / (gold answered + s), the prior worth s = the worker's
+# number of other answers, at least 1 and at most GOLD_PRIOR_CAP. One or two gold answers then
+# refine, rather than replace, what a hundred agreement answers say.
+GOLD_PRIOR_CAP = 10.0
 # Skills are clipped to [1/K + SKILL_MARGIN, 1 - SKILL_MARGIN] before they become log-odds
 # weights, so no worker votes against a label and no worker's vote is infinitely strong.
 SKILL_MARGIN = 1e-3
@@ -42,8 +44,8 @@ def weighted_vote(
 ) -> Result:
     """Votes weighted by log(q (K-1) / (1-q)), q a worker's accuracy: the one-coin posterior
     under uniform priors. ``skills`` None: estimated from gold where a worker answered gold
-    tasks (Beta-smoothed toward their agreement with the majority vote), else agreement with
-    the majority vote (as in Wawa)."""
+    tasks (Beta-smoothed toward their agreement with the majority vote, see GOLD_PRIOR_CAP),
+    else agreement with the majority vote (as in Wawa)."""
     layout = Layout(answers)
     gold_positions, gold_labels = layout.gold_positions(gold)
     if skills is None:
@@ -83,7 +85,9 @@ def estimate_skills(
     correct = np.bincount(
         layout.workers[on_gold & (layout.labels == answer_truth)], minlength=layout.n_workers
     )
-    return (correct + GOLD_PRIOR_STRENGTH * skills) / (answered + GOLD_PRIOR_STRENGTH)
+    other_answers = np.bincount(layout.workers, minlength=layout.n_workers) - answered
+    strength = np.clip(other_answers, 1.0, GOLD_PRIOR_CAP)
+    return (correct + strength * skills) / (answered + strength)
 
 
 def _vote_shares(layout: Layout) -> np.ndarray:

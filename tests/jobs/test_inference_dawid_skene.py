@@ -10,6 +10,7 @@ from jobs.inference import (
     majority_vote,
     one_coin_dawid_skene,
 )
+from jobs.inference.dawid_skene_em import smoothed_confusions
 from tests.jobs.test_inference_crowds import accuracy, biased_matrix, honest_matrix, simulate
 
 N_LABELS = 3
@@ -240,3 +241,23 @@ def test_one_answer_per_task_keeps_the_prior_model_instead_of_drifting():
     # With gold the workers' matrices are identified again and EM runs.
     gold = crowd.gold(np.arange(0, 3000, 5))
     assert dawid_skene(crowd.answers, gold=gold).iterations > 1
+
+
+def test_smoothed_confusions_are_the_m_step_of_dawid_skene(mixed_crowd):
+    result = dawid_skene(mixed_crowd.answers)
+    answers = mixed_crowd.answers
+    expected_counts = np.zeros((30, N_LABELS, N_LABELS))
+    for true_label in range(N_LABELS):
+        np.add.at(
+            expected_counts[:, true_label],
+            (answers.workers, answers.labels),
+            result.posteriors[answers.tasks, true_label],
+        )
+    # One more M-step from the converged posteriors gives (almost) the same matrices.
+    np.testing.assert_allclose(smoothed_confusions(expected_counts), result.confusions, atol=1e-3)
+    # No answers: the prior alone, right 2/3 of the time before the shrinkage toward itself.
+    empty = smoothed_confusions(np.zeros((1, 3, 3)))
+    np.testing.assert_allclose(empty.sum(axis=2), 1.0)
+    np.testing.assert_allclose(np.diag(empty[0]), 2 / 3)
+    with pytest.raises(ValueError, match="counts must have shape"):
+        smoothed_confusions(np.zeros((3, 3)))

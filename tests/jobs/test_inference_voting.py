@@ -157,3 +157,17 @@ def test_gold_outside_the_answers_is_refused():
         majority_vote(answers, gold=Gold(np.array([3]), np.array([0])))
     with pytest.raises(ValueError, match="two different labels"):
         Gold(np.array([0, 0]), np.array([1, 2]))
+
+
+def test_one_gold_answer_refines_rather_than_replaces_a_skill_from_agreement():
+    # Worker 0 agrees with workers 1 and 2 on 30 tasks, then misses the one gold task (30).
+    rows = [(task, worker, 1) for task in range(30) for worker in range(3)]
+    rows += [(30, 0, 0), (30, 1, 1), (30, 2, 1)]
+    answers = make_answers(rows, n_labels=2)
+    gold = Gold(tasks=np.array([30]), labels=np.array([1]))
+
+    skills = weighted_vote(answers, gold=gold).skills
+
+    # agreement 30/31; the prior is worth 10 answers: (0 + 10 * 30/31) / (1 + 10)
+    assert skills[0] == pytest.approx(10 * 30 / 31 / 11)
+    assert skills[1] == pytest.approx((1 + 10 * 1.0) / 11)
