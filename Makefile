@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO := DJANGO_SETTINGS_MODULE=marketplace.settings.local
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench crowdkit-venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,12 +26,30 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
+# crowd-kit, for bench_consolidation's comparison, in its own environment: it needs an older
+# scikit-learn than anything else would get.
+CROWDKIT_VENV := .venv-crowdkit
+CROWDKIT_STAMP := $(CROWDKIT_VENV)/.installed
+CROWDKIT_REQUIREMENTS := tests/benchmarks/crowdkit-requirements.txt
+
+$(CROWDKIT_STAMP): $(CROWDKIT_REQUIREMENTS)
+	$(PYTHON) -m venv $(CROWDKIT_VENV)
+	$(CROWDKIT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CROWDKIT_VENV)/bin/python -m pip install --quiet -r $(CROWDKIT_REQUIREMENTS)
+	touch $(CROWDKIT_STAMP)
+
+crowdkit-venv: $(CROWDKIT_STAMP)
+
 # Every tests/benchmarks/bench_*.py (pytest collects only test_*.py), against PostgreSQL.
+# Without crowd-kit's environment (say, no network to build it) bench_consolidation still
+# reports Groundwork's figures.
 bench: $(STAMP)
+	@$(MAKE) --no-print-directory crowdkit-venv || \
+		echo "crowd-kit's environment could not be built: the consolidation benchmark runs without it"
 	@for module in $(patsubst %.py,%,$(subst /,.,$(wildcard tests/benchmarks/bench_*.py))); do \
 		echo "== $$module"; \
 		DJANGO_SETTINGS_MODULE=marketplace.settings.test $(PY) -m $$module || exit 1; \
 	done
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CROWDKIT_VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
