@@ -19,7 +19,9 @@ from django.db import transaction
 from jobs.manifests import manifest_import
 from jobs.models import Assignment, DataObject, JobStatus, LabelingJob
 from jobs.services.dispatch import assignment_claim_next, assignment_submit
+from jobs.services.gold import gold_add
 from jobs.services.jobs import job_create, job_launch
+from jobs.services.quality_rules import quality_rule_create
 from marketplace.models import Organization, User
 from workforce.models import WorkerProfile
 
@@ -91,12 +93,15 @@ SENTIMENT_LABELS = ["positive", "negative", "neutral"]
 @dataclass(frozen=True)
 class DemoJob:
     """One demo job: its create fields, its manifest, the right answer per manifest line,
-    and how many HITs each demo worker (by position) has already done."""
+    how many HITs each demo worker (by position) has already done, and (optionally) how
+    many of its first manifest lines also serve as gold questions, with a quality rule."""
 
     fields: dict
     manifest_lines: list[dict]
     answers: list[str]
     work_done: list[int]
+    gold_lines: int = 0
+    rules: tuple[dict, ...] = ()
 
 
 # Rendering.
@@ -244,6 +249,7 @@ def demo_job_specs() -> list[DemoJob]:
             ),
             "reward": Decimal("0.05"),
             "workers_per_object": 3,
+            "gold_rate": Decimal("0.1"),
             "task_time_limit_seconds": 300,
             "task_availability_lifetime_seconds": AVAILABILITY_SECONDS,
             "workforce": None,
@@ -254,6 +260,17 @@ def demo_job_specs() -> list[DemoJob]:
         ],
         answers=[digit for _path, digit in images],
         work_done=[8, 8, 5],
+        gold_lines=4,
+        rules=(
+            {
+                "collector": "gold_accuracy",
+                "operator": "lt",
+                "value": 0.5,
+                "min_answers": 3,
+                "action": "remove_from_job",
+                "reason": "Most of your answers to tasks with a known answer were wrong.",
+            },
+        ),
     )
     sentiment = DemoJob(
         fields={
@@ -312,6 +329,8 @@ def demo_job_ensure(*, owner: User, organization: Organization, spec: DemoJob) -
             manifest_import(
                 actor=owner, job=job, stream=BytesIO(manifest_bytes(spec.manifest_lines))
             )
+        for rule in spec.rules:
+            quality_rule_create(actor=owner, job=job, **rule)
         return job_launch(actor=owner, job=job)
 
 
@@ -321,6 +340,12 @@ def demo_work_do(*, job: LabelingJob, spec: DemoJob, workers: list[WorkerProfile
     slips, so some labels come out with less than full agreement. Returns how many
     assignments it submitted (0 once the work is done)."""
     submitted = 0
+    # By the object's manifest line, so that gold questions (copies of manifest lines,
+    # placed after them) get their right answers too.
+    right = {
+        json.dumps(line, sort_keys=True): answer
+        for line, answer in zip(spec.manifest_lines, spec.answers, strict=True)
+    }
     for position, (worker, target) in enumerate(zip(workers, spec.work_done, strict=False)):
         done = Assignment.objects.filter(hit__job=job, worker=worker).count()
         for _ in range(target - done):
@@ -328,7 +353,7 @@ def demo_work_do(*, job: LabelingJob, spec: DemoJob, workers: list[WorkerProfile
             if assignment is None:
                 break
             line_number = assignment.hit.data_object.line_number
-            answer = spec.answers[line_number - 1]
+            answer = right[json.dumps(assignment.hit.data_object.data, sort_keys=True)]
             labels = job.labels
             if position == 1 and line_number % 4 == 0:
                 answer = labels[(labels.index(answer) + 1) % len(labels)]
@@ -340,6 +365,24 @@ def demo_work_do(*, job: LabelingJob, spec: DemoJob, workers: list[WorkerProfile
             )
             submitted += 1
     return submitted
+
+
+def demo_gold_ensure(*, owner: User, job: LabelingJob, spec: DemoJob) -> None:
+    """The job's gold questions: copies of its first manifest lines with their right
+    answers. Added after the demo work, so that work (and the figures the demo shows) is
+    the same on every run; the workers' next tasks may then be gold."""
+    if not spec.gold_lines or job.gold_questions.exists():
+        return
+    gold_add(
+        actor=owner,
+        job=job,
+        items=[
+            {"data": line, "answer": {"label": answer}}
+            for line, answer in zip(
+                spec.manifest_lines[: spec.gold_lines], spec.answers[: spec.gold_lines], strict=True
+            )
+        ],
+    )
 
 
 def demo_jobs_create(
@@ -355,6 +398,7 @@ def demo_jobs_create(
     for spec in demo_job_specs():
         job = demo_job_ensure(owner=owner, organization=organization, spec=spec)
         demo_work_do(job=job, spec=spec, workers=workers)
+        demo_gold_ensure(owner=owner, job=job, spec=spec)
         job.refresh_from_db()
         jobs.append(job)
     return jobs

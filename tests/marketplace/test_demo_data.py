@@ -155,10 +155,11 @@ def test_creates_the_promised_accounts_and_organizations():
         "OrganizationEvent": 4,
         "ApiKey": 0,
         "LabelingJob": 2,
-        # created, manifest imported, launched, per job
-        "JobEvent": 6,
-        "DataObject": 60 + 40,
-        "HIT": 60 + 40,
+        # created, manifest imported, launched, per job; the digits' gold added
+        "JobEvent": 7,
+        # the digits job's 4 gold questions are placed as objects with a HIT each
+        "DataObject": 60 + 40 + 4,
+        "HIT": 60 + 40 + 4,
         # workers 1-3 did 8, 8 and 5 digits and 6, 6 and 4 reviews
         "Assignment": 21 + 16,
     }
@@ -254,19 +255,26 @@ def test_creates_two_running_jobs_with_their_objects_and_hits():
         assert job.expires_at > job.launched_at
         assert job.total_objects == objects
         assert list(
-            job.data_objects.order_by("line_number").values_list("line_number", flat=True)
+            job.data_objects.filter(gold_question=None)
+            .order_by("line_number")
+            .values_list("line_number", flat=True)
         ) == list(range(1, objects + 1))
-        assert job.hits.count() == objects
-        assert set(job.hits.values_list("max_assignments", flat=True)) == {3}
-        assert list(JobEvent.objects.filter(job=job).order_by("id").values_list("kind")) == [
-            ("created",),
-            ("manifest_imported",),
-            ("launched",),
+        assert job.hits.filter(is_gold=False).count() == objects
+        assert set(job.hits.filter(is_gold=False).values_list("max_assignments", flat=True)) == {3}
+        kinds = [kind for (kind,) in job.events.order_by("id").values_list("kind")]
+        assert [kind for kind in kinds if kind != "gold_added"] == [
+            "created",
+            "manifest_imported",
+            "launched",
         ]
     assert (digits.reward, reviews.reward) == (Decimal("0.0500"), Decimal("0.0300"))
     assert digits.title == "Which digit is written here?"
     assert reviews.title == "Sentiment of product reviews"
-    digit_lines = list(digits.data_objects.order_by("line_number").values_list("data", flat=True))
+    digit_lines = list(
+        digits.data_objects.filter(gold_question=None)
+        .order_by("line_number")
+        .values_list("data", flat=True)
+    )
     assert digit_lines[0] == {"source-ref": "demo/digits/1.png", "image-id": "digit-001"}
     assert [line["source-ref"] for line in digit_lines] == [
         f"demo/digits/{number}.png" for number in range(1, 61)
@@ -306,19 +314,23 @@ def test_digits_are_six_of_each_rendered_the_same_way_every_time():
     run_demo_data()
 
     # Each worker answered their HITs right except worker 2 on every 4th line, so the
-    # digit behind each line is what worker 1 said.
+    # digit behind each picture is what worker 1 said (a gold question shows one of the
+    # manifest's pictures again).
     answers = dict(
         Assignment.objects.filter(hit__job=demo_job("digits"), worker=worker(1)).values_list(
-            "hit__data_object__line_number", "answer__label"
+            "hit__data_object__data__source-ref", "answer__label"
         )
     )
-    assert len(answers) == 8
-    for line_number, digit in answers.items():
-        with default_storage.open(f"demo/digits/{line_number}.png", "rb") as file:
+    assert Assignment.objects.filter(hit__job=demo_job("digits"), worker=worker(1)).count() == 8
+    for path, digit in answers.items():
+        line_number = int(path.removeprefix("demo/digits/").removesuffix(".png"))
+        with default_storage.open(path, "rb") as file:
             assert file.read() == digit_render(digit, seed=line_number)
     assert (
         Counter(
-            demo_job("digits").data_objects.values_list("data__image-id", flat=True)
+            demo_job("digits")
+            .data_objects.filter(gold_question=None)
+            .values_list("data__image-id", flat=True)
         ).most_common(1)[0][1]
         == 1
     )
@@ -339,6 +351,9 @@ def test_demo_workers_have_done_some_hits_for_review_and_progress():
             answer["label"] in job.labels for answer in assignments.values_list("answer", flat=True)
         )
         assert assignments.filter(auto_approval_at__isnull=False).count() == sum(done)
+        # The demo work was done before the digits' gold was added: none of it is gold.
+        assert not assignments.filter(hit__is_gold=True).exists()
+        real = job.hits.filter(is_gold=False)
         # The first objects have all 3 answers and are labeled; the next few have 2 of 3.
         assert (job.human_labeled, job.unlabeled) == (labeled, job.total_objects - labeled)
         labeled_objects = job.data_objects.filter(status=DataObjectStatus.HUMAN_LABELED)
@@ -350,7 +365,7 @@ def test_demo_workers_have_done_some_hits_for_review_and_progress():
             0.5 < confidence <= 1.0
             for confidence in labeled_objects.values_list("confidence", flat=True)
         )
-        hits = job.hits.order_by("data_object__line_number")
+        hits = real.order_by("data_object__line_number")
         assert list(hits.values_list("status", "assignments_completed")[: done[0] + 1]) == [
             *[(HITStatus.REVIEWABLE, 3)] * labeled,
             *[(HITStatus.ASSIGNABLE, 2)] * (done[0] - labeled),
@@ -453,3 +468,33 @@ def test_refuses_to_run_with_production_settings():
         run_demo_data()
 
     assert set(counts().values()) == {0}
+
+
+def test_the_digits_job_mixes_in_gold_and_removes_workers_who_fail_it():
+    run_demo_data()
+
+    digits, reviews = demo_job("digits"), demo_job("product-review-sentiment")
+    assert digits.gold_rate == Decimal("0.100")
+    # The first four pictures, with the digit each was drawn as.
+    manifest = dict(
+        digits.data_objects.filter(gold_question=None, line_number__lte=4).values_list(
+            "line_number", "data"
+        )
+    )
+    gold = list(digits.gold_questions.order_by("id").values_list("data", "expected_answer"))
+    assert [data for data, _answer in gold] == [manifest[number] for number in range(1, 5)]
+    for data, answer in gold:
+        line_number = int(data["source-ref"].removeprefix("demo/digits/").removesuffix(".png"))
+        with default_storage.open(data["source-ref"], "rb") as file:
+            assert file.read() == digit_render(answer["label"], seed=line_number)
+    assert digits.hits.filter(is_gold=True).count() == 4
+    assert digits.has_quality_rules
+    rule = digits.quality_rules.get()
+    assert (rule.collector, rule.operator, rule.value, rule.action) == (
+        "gold_accuracy",
+        "lt",
+        0.5,
+        "remove_from_job",
+    )
+    assert not reviews.gold_questions.exists()
+    assert not reviews.has_quality_rules
