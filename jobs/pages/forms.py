@@ -260,6 +260,8 @@ class TaskAnswerForm(forms.Form):
     label = forms.CharField(
         max_length=256, strip=False, error_messages={"required": "Pick a label."}
     )
+    # Label verification's optional comment (other types have no comment field).
+    comment = forms.CharField(required=False, max_length=1000)
     active_seconds = forms.CharField(required=False)
 
     def clean_active_seconds(self) -> int | None:

@@ -588,15 +588,22 @@ def work_task_page(request, assignment_id):
         return _render_task(request, assignment, worker=worker, form=form, status=400)
     try:
         # Owns its transactions: a late submit commits the abandonment, then refuses.
+        answer = {"label": form.cleaned_data["label"]}
+        if form.cleaned_data["comment"]:
+            answer["comment"] = form.cleaned_data["comment"]
         assignment_submit(
             worker=worker,
             assignment=assignment,
-            answer={"label": form.cleaned_data["label"]},
+            answer=answer,
             active_seconds=form.cleaned_data["active_seconds"],
         )
     except DomainError as error:
         _add_errors(
-            form, error, field_for=lambda name: "label" if name.startswith("answer") else name
+            form,
+            error,
+            field_for=lambda name: (
+                "comment" if name.endswith("comment") else "label" if name.startswith("answer") else name
+            ),
         )
         assignment = assignment_access_for_worker(worker=worker, assignment_id=assignment_id)
         return _render_task(request, assignment, worker=worker, form=form, status=error.status_code)

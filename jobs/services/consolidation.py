@@ -66,7 +66,9 @@ def data_object_consolidate(*, data_object_id: int) -> DataObject:
         .values_list("answer", flat=True)
     )
     if answers:
-        result = task_type_get(job.task_type).consolidate(answers, labels=job.labels)
+        result = task_type_get(job.task_type).consolidate(
+            answers, labels=job.labels, data=data_object.data
+        )
         status, label, confidence, metadata = (
             DataObjectStatus.HUMAN_LABELED,
             result.label,
