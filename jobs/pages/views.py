@@ -602,7 +602,11 @@ def work_task_page(request, assignment_id):
             form,
             error,
             field_for=lambda name: (
-                "comment" if name.endswith("comment") else "label" if name.startswith("answer") else name
+                "comment"
+                if name == "answer.comment"
+                else "label"
+                if name.startswith("answer")
+                else name
             ),
         )
         assignment = assignment_access_for_worker(worker=worker, assignment_id=assignment_id)

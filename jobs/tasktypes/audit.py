@@ -3,8 +3,12 @@ line carries (a source job's label attribute and its `-metadata`) and the object
 
 from dataclasses import dataclass
 
-from jobs.tasktypes.classification import SOURCE, SOURCE_REF, SOURCE_VALIDATORS
-from jobs.tasktypes.classification import SingleLabelClassification
+from jobs.tasktypes.classification import (
+    SOURCE,
+    SOURCE_REF,
+    SOURCE_VALIDATORS,
+    SingleLabelClassification,
+)
 
 METADATA_SUFFIX = "-metadata"
 VERIFICATION_OUTPUT_TYPE = "groundtruth/label-verification"
@@ -42,9 +46,11 @@ def prior_label(line: dict, *, attribute: str | None = None) -> PriorLabel | Non
     ]
     if not candidates:
         return None
-    return max(
-        candidates, key=lambda label: (str(label.metadata.get("creation-date", "")), label.attribute)
-    )
+    return max(candidates, key=_recency)
+
+
+def _recency(label: PriorLabel) -> tuple[str, str]:
+    return (str(label.metadata.get("creation-date", "")), label.attribute)
 
 
 def _class_label(line: dict, attribute: str) -> PriorLabel | None:

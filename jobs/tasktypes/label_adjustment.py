@@ -10,7 +10,7 @@ UNADJUSTED = "unadjusted"
 
 
 def adjustment_status(answers: list[dict], *, data: dict | None) -> str:
-    """"adjusted" when at least one answer differs from the line's prior label."""
+    """ "adjusted" when at least one answer differs from the line's prior label."""
     prior = prior_label(data or {})
     prior_name = prior.class_name if prior is not None else None
     changed = any(answer.get("label") != prior_name for answer in answers)
