@@ -397,7 +397,12 @@ def job_review_page(request, job_id):
     action, feedback = form.cleaned_data["action"], form.cleaned_data["feedback"]
     try:
         if action == "reject":
-            assignments_reject(actor=request.user, assignments=assignments, feedback=feedback)
+            assignments_reject(
+                actor=request.user,
+                assignments=assignments,
+                feedback=feedback,
+                rework=form.cleaned_data["rework"],
+            )
         else:
             assignments_approve(
                 actor=request.user,
@@ -410,7 +415,10 @@ def job_review_page(request, job_id):
         return _render_review(request, job, filters, form=form, status=error.status_code)
     count = len(assignments)
     verb = "Rejected" if action == "reject" else "Approved"
-    messages.success(request, f"{verb} {count} assignment{'s' if count != 1 else ''}.")
+    reissued = (
+        " and sent back for rework" if action == "reject" and form.cleaned_data["rework"] else ""
+    )
+    messages.success(request, f"{verb}{reissued} {count} assignment{'s' if count != 1 else ''}.")
     return redirect(_review_url(job, filters))
 
 
