@@ -2,6 +2,7 @@
 
 from django.urls import path, register_converter
 
+from jobs.api.chaining import JobChainApi
 from jobs.api.jobs import (
     HITDetailApi,
     JobDataFileApi,
@@ -58,6 +59,7 @@ urlpatterns = [
     path(f"{JOB}hits/", JobHITListApi.as_view(), name="api-job-hits"),
     path(f"{JOB}output/", JobOutputApi.as_view(), name="api-job-output"),
     path(f"{JOB}responses/", JobResponsesApi.as_view(), name="api-job-responses"),
+    path(f"{JOB}chain/", JobChainApi.as_view(), name="api-job-chain"),
     path("hits/<entity_id:hit_id>/", HITDetailApi.as_view(), name="api-hit"),
     path("assignments/", AssignmentListApi.as_view(), name="api-assignments"),
     path("assignments/approve/", AssignmentsApproveApi.as_view(), name="api-assignments-approve"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from jobs.pages import views
+from jobs.pages import chaining, views
 
 urlpatterns = [
     path("jobs/", views.job_list_page, name="job_list"),
@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("jobs/<int:job_id>/manifest/", views.job_manifest_upload, name="job_manifest"),
     path("jobs/<int:job_id>/review/", views.job_review_page, name="job_review"),
+    path("jobs/<int:job_id>/chain/", chaining.job_chain_page, name="job_chain"),
     path("jobs/<int:job_id>/output.manifest", views.job_output_download, name="job_output"),
     path("jobs/<int:job_id>/responses.jsonl", views.job_responses_download, name="job_responses"),
     path("work/", views.work_list_page, name="work_list"),

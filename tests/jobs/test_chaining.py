@@ -3,18 +3,24 @@
 the bad input that creates nothing."""
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from jobs.models import DataObject, JobStatus, LabelingJob
 from jobs.services.chaining import job_chain
 from jobs.services.jobs import job_launch, job_stop
 from marketplace.exceptions import Conflict, InvalidInput, NotFound
+from tests.jobs.api_support import job_body, requester_world
 from tests.jobs.audit_support import answer_objects, labeled_source, output_of
 from tests.jobs.factories import DataObjectFactory, LabelingJobFactory
 from tests.jobs.lifecycle import fresh, requester_of
+from tests.marketplace.api_support import NOT_FOUND, error, key_client, session_client, snapshot
 from tests.marketplace.factories import OrganizationFactory, UserFactory
 from tests.snapshots import database_snapshot
 
 pytestmark = pytest.mark.django_db
+
+INVALID = "The request has invalid fields."
 
 
 def chain(source, actor, kind="verification", **fields):
@@ -401,3 +407,193 @@ def test_the_new_job_name_must_be_free(django_capture_on_commit_callbacks):
     assert error.code == "job_name_taken"
     assert LabelingJob.objects.count() == 1
     assert DataObject.objects.count() == 1
+
+
+# The API: POST /api/v1/jobs/<id>/chain/.
+
+
+def test_the_chain_api_creates_the_job_and_answers_with_it(django_capture_on_commit_callbacks):
+    source, actor = labeled_source(django_capture_on_commit_callbacks, labels=["cat", "dog"])
+    client = session_client(actor)
+
+    response = client.post(
+        f"/api/v1/jobs/{source.pk}/chain/",
+        {
+            "kind": "verification",
+            "name": "animals-checked",
+            "label_attribute_name": "checked",
+            "reward": "0.0200",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 201
+    job = LabelingJob.objects.get(name="animals-checked")
+    assert response.json() == {"job": job_body(job), "objects": 2, "skipped": 0}
+    assert (job.task_type, str(job.reward), job.source_job_id) == (
+        "label-verification",
+        "0.0200",
+        source.pk,
+    )
+
+
+def test_the_chain_api_refuses_bad_input_and_changes_nothing(django_capture_on_commit_callbacks):
+    source, actor = labeled_source(django_capture_on_commit_callbacks, labels=["cat"])
+    client = session_client(actor)
+    before = snapshot()
+    url = f"/api/v1/jobs/{source.pk}/chain/"
+
+    reused = client.post(
+        url,
+        {"kind": "adjustment", "name": "again", "label_attribute_name": "category"},
+        format="json",
+    )
+    unknown = client.post(
+        url, {"kind": "relabel", "name": "again", "label_attribute_name": "x"}, format="json"
+    )
+    typed = client.post(
+        url,
+        {
+            "kind": "same",
+            "name": "again",
+            "label_attribute_name": "x",
+            "task_type": "text-classification",
+        },
+        format="json",
+    )
+
+    assert reused.status_code == 400
+    assert reused.json() == error(
+        "invalid",
+        INVALID,
+        {
+            "label_attribute_name": [
+                '"category" is the source job\'s label attribute; a chained job needs a new one.'
+            ]
+        },
+    )
+    assert unknown.status_code == 400
+    assert list(unknown.json()["fields"]) == ["kind"]
+    assert typed.status_code == 400
+    assert list(typed.json()["fields"]) == ["task_type"]
+    assert snapshot() == before
+
+
+def test_the_chain_api_is_404_for_another_organizations_job(
+    django_capture_on_commit_callbacks,
+):
+    source, _actor = labeled_source(django_capture_on_commit_callbacks, labels=["cat"])
+    client = session_client(requester_of(OrganizationFactory()))
+    before = snapshot()
+
+    response = client.post(
+        f"/api/v1/jobs/{source.pk}/chain/",
+        {"kind": "verification", "name": "mine-now", "label_attribute_name": "x"},
+        format="json",
+    )
+
+    assert (response.status_code, response.json()) == (404, NOT_FOUND)
+    assert snapshot() == before
+
+
+def test_the_chain_api_is_409_for_a_source_without_labels():
+    source = LabelingJobFactory()
+    actor = requester_of(source.organization)
+
+    response = session_client(actor).post(
+        f"/api/v1/jobs/{source.pk}/chain/",
+        {"kind": "verification", "name": "nothing", "label_attribute_name": "x"},
+        format="json",
+    )
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "source_has_no_labels"
+    assert LabelingJob.objects.count() == 1
+
+
+def test_an_api_key_chains_only_its_own_organizations_jobs(django_capture_on_commit_callbacks):
+    world = requester_world()
+    source, _actor = labeled_source(
+        django_capture_on_commit_callbacks, labels=["cat"], organization=world.organization
+    )
+    other, _other_actor = labeled_source(
+        django_capture_on_commit_callbacks,
+        labels=["cat"],
+        organization=world.other_organization,
+    )
+    client = key_client(world.raw_key)
+    body = {"kind": "same", "name": "by-key", "label_attribute_name": "x"}
+
+    assert client.post(f"/api/v1/jobs/{source.pk}/chain/", body, format="json").status_code == 201
+    assert client.post(f"/api/v1/jobs/{other.pk}/chain/", body, format="json").status_code == 404
+
+
+# The page: /jobs/<id>/chain/.
+
+
+def test_the_chain_page_offers_the_kinds_and_creates_the_job(django_capture_on_commit_callbacks):
+    source, actor = labeled_source(django_capture_on_commit_callbacks, labels=["cat", "dog"])
+    client = Client()
+    client.force_login(actor)
+    detail = client.get(reverse("job_detail", kwargs={"job_id": source.pk}))
+    assert reverse("job_chain", kwargs={"job_id": source.pk}) in detail.content.decode()
+
+    page = client.get(reverse("job_chain", kwargs={"job_id": source.pk}))
+    assert page.status_code == 200
+    assert 'value="adjustment"' in page.content.decode()
+    response = client.post(
+        reverse("job_chain", kwargs={"job_id": source.pk}),
+        {
+            "kind": "adjustment",
+            "name": "animals-fixed",
+            "label_attribute_name": "fixed",
+            "workers_per_object": "2",
+        },
+    )
+
+    job = LabelingJob.objects.get(name="animals-fixed")
+    assert response.status_code == 302
+    assert response.url == reverse("job_detail", kwargs={"job_id": job.pk})
+    assert (job.task_type, job.workers_per_object, job.total_objects) == (
+        "label-adjustment",
+        2,
+        2,
+    )
+    shown = client.get(response.url).content.decode()
+    assert f"from {source.name}" in shown
+    assert "2 data objects" in shown
+    assert "Chained from" in shown
+
+
+def test_the_chain_page_shows_field_errors_and_creates_nothing(
+    django_capture_on_commit_callbacks,
+):
+    source, actor = labeled_source(django_capture_on_commit_callbacks, labels=["cat"])
+    client = Client()
+    client.force_login(actor)
+    before = database_snapshot()
+
+    response = client.post(
+        reverse("job_chain", kwargs={"job_id": source.pk}),
+        {"kind": "verification", "name": "checked", "label_attribute_name": "category"},
+    )
+
+    assert response.status_code == 400
+    assert "a chained job needs a new one" in response.content.decode()
+    assert database_snapshot() == before
+
+
+def test_the_chain_page_is_404_for_another_organizations_job(
+    django_capture_on_commit_callbacks,
+):
+    source, _actor = labeled_source(django_capture_on_commit_callbacks, labels=["cat"])
+    client = Client()
+    client.force_login(requester_of(OrganizationFactory()))
+
+    assert client.get(reverse("job_chain", kwargs={"job_id": source.pk})).status_code == 404
+    response = client.post(
+        reverse("job_chain", kwargs={"job_id": source.pk}),
+        {"kind": "verification", "name": "x", "label_attribute_name": "y"},
+    )
+    assert response.status_code == 404
+    assert LabelingJob.objects.count() == 1
