@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from jobs.models import (
@@ -19,8 +20,11 @@ from jobs.models import (
     REJECTION_OVERRIDE_WINDOW,
     Assignment,
     AssignmentStatus,
+    DataObject,
+    DataObjectStatus,
     HITStatus,
     JobStatus,
+    LabelingJob,
 )
 from jobs.services.consolidation import answers_are_in
 from jobs.services.jobs import lock_options
@@ -31,6 +35,11 @@ from marketplace.models import Membership, User
 from notifications import events
 
 FEEDBACK_MAX = 1024  # Assignment.requester_feedback; Mechanical Turk allows 1024 too
+# The job counter of each status an object leaves when its work is sent back for rework.
+REOPENED_COUNTERS = {
+    DataObjectStatus.HUMAN_LABELED: "human_labeled",
+    DataObjectStatus.FAILED: "failed_objects",
+}
 
 
 def _feedback_clean(feedback: object, *, required: bool) -> str:
@@ -209,8 +218,31 @@ def _rework_locked(assignment: Assignment, hit: HIT, *, feedback: str, now: date
     hit_add_slot_locked(hit=hit, job=hit.job, now=now)
     assignment.reissued_at = now
     assignment.save(update_fields=["reissued_at", "updated_at"])
-    # The object's label is recomputed when the re-issued slot's answer is in (the submit
-    # queues it), not now: until then it keeps its label.
+    _object_reopen_locked(data_object_id=hit.data_object_id, job_id=hit.job_id, now=now)
+
+
+def _object_reopen_locked(*, data_object_id: int, job_id: int, now: datetime) -> None:
+    """The object waits for its re-issued answer unlabeled: it leaves the output and the
+    job's counters, so the job cannot complete without that answer; the submit that brings
+    it queues the object's consolidation. Locks the object after its HIT and assignment."""
+    data_object = DataObject.objects.select_for_update(**lock_options()).get(pk=data_object_id)
+    counter = REOPENED_COUNTERS.get(data_object.status)
+    if counter is None:
+        return
+    data_object.status = DataObjectStatus.UNLABELED
+    data_object.label = data_object.label_metadata = data_object.confidence = None
+    data_object.labeled_at = None
+    data_object.save(
+        update_fields=[
+            "status",
+            "label",
+            "label_metadata",
+            "confidence",
+            "labeled_at",
+            "updated_at",
+        ]
+    )
+    LabelingJob.objects.filter(pk=job_id).update(**{counter: F(counter) - 1}, updated_at=now)
 
 
 @transaction.atomic
@@ -221,9 +253,10 @@ def assignments_reject(
 
     With `rework`, each is also sent back for rework: the rejection stands and the
     object's slot is re-issued, so another worker (never the same one) answers it and the
-    object is consolidated again with that answer. Already rejected work may be sent back
-    later the same way. Conflict, with nothing changed, when a job has ended or a HIT has
-    expired. Idempotent: re-issued work is not re-issued again.
+    object is consolidated again with that answer; meanwhile the object is unlabeled.
+    Already rejected work may be sent back later the same way. Conflict, with nothing
+    changed, when a job has ended or a HIT has expired. Idempotent: re-issued work is not
+    re-issued again.
     """
     assignments = list(assignments)
     feedback = _feedback_clean(feedback, required=True)
