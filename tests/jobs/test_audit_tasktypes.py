@@ -2,13 +2,23 @@
 line, the answers they take, and their Ground Truth outputs through both consolidation
 interfaces (majority `consolidate` and the categorical `consolidated`)."""
 
-import pytest
+import re
 
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from jobs.services.chaining import job_chain
+from jobs.services.dispatch import assignment_claim_next
+from jobs.services.jobs import job_launch
 from jobs.tasktypes import REGISTRY, task_type_get
 from jobs.tasktypes.audit import prior_label
 from jobs.tasktypes.base import AnswerInvalid, Consolidation
 from jobs.tasktypes.label_adjustment import LabelAdjustment
 from jobs.tasktypes.label_verification import COMMENT_MAX, LabelVerification
+from tests.jobs.audit_support import labeled_source
+from tests.jobs.lifecycle import fresh, workers
+from tests.snapshots import database_snapshot
 
 verification = task_type_get("label-verification")
 adjustment = task_type_get("label-adjustment")
@@ -233,3 +243,77 @@ def test_adjustment_reports_whether_any_worker_changed_the_prior_label(
     for result in (old, new):
         assert result.label == label
         assert result.metadata == {"class-name": class_name, "adjustment-status": status}
+
+
+# The worker's task pages.
+
+
+def audit_task(capture, kind: str, *, prior: str = "dog"):
+    """A worker's client, assignment and task page URL in a launched audit job chained
+    from a source whose one object got the label `prior`."""
+    source, actor = labeled_source(capture, labels=[prior])
+    job = job_chain(
+        actor=actor,
+        source_job=source,
+        kind=kind,
+        name=f"audit-{kind}",
+        label_attribute_name="audited",
+        workers_per_object=1,
+    ).job
+    job = job_launch(actor=actor, job=job)
+    (worker,) = workers(1)
+    client = Client()
+    client.force_login(worker.user)
+    assignment = assignment_claim_next(worker=worker, job=job)
+    return client, assignment, reverse("work_task", args=[assignment.assignment_id])
+
+
+@pytest.mark.django_db
+def test_the_verification_page_shows_the_prior_label_and_takes_a_comment(
+    django_capture_on_commit_callbacks,
+):
+    client, assignment, url = audit_task(django_capture_on_commit_callbacks, "verification")
+
+    page = client.get(url).content.decode()
+    assert "data-prior-label>dog</span>" in page
+    assert 'name="comment"' in page
+    assert 'value="Correct"' in page
+    assert 'value="Incorrect"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"label": "Incorrect", "comment": " A bird, <b>really</b> "})
+
+    assert response.status_code == 302
+    assignment = fresh(assignment)
+    assert assignment.answer == {"label": "Incorrect", "comment": "A bird, <b>really</b>"}
+    metadata = fresh(assignment.hit.data_object).label_metadata
+    assert metadata["worker-feedback"] == [{"comment": "A bird, <b>really</b>"}]
+
+
+@pytest.mark.django_db
+def test_a_too_long_comment_is_refused_on_the_page(django_capture_on_commit_callbacks):
+    client, assignment, url = audit_task(django_capture_on_commit_callbacks, "verification")
+    before = database_snapshot()
+
+    response = client.post(url, {"label": "Correct", "comment": "x" * (COMMENT_MAX + 1)})
+
+    assert response.status_code == 400
+    assert "at most 1000 characters" in response.content.decode()
+    assert database_snapshot() == before
+
+
+@pytest.mark.django_db
+def test_the_adjustment_page_preselects_the_prior_label(django_capture_on_commit_callbacks):
+    client, assignment, url = audit_task(
+        django_capture_on_commit_callbacks, "adjustment", prior="bird"
+    )
+
+    page = client.get(url).content.decode()
+    assert "data-prior-label>bird</span>" in page
+    selected = re.findall(r'<button type="submit" class="task-label selected"[^>]*>', page)
+    assert len(selected) == 1
+    assert 'value="bird"' in selected[0]
+    assert "data-preselected" in selected[0]
+    assert 'name="comment"' not in page
+    response = client.post(url, {"label": "cat", "comment": "not here"})
+    assert response.status_code == 400  # an adjustment takes no comment
+    assert fresh(assignment).status == "Accepted"
