@@ -108,16 +108,17 @@ def _check_new_attribute(fields: dict, *, source: LabelingJob, audited: str) -> 
         raise InvalidInput(
             fields={"label_attribute_name": ["Give the new job a label attribute name."]}
         )
-    taken = {source.label_attribute_name, audited}
-    if attribute in taken:
-        raise InvalidInput(
-            fields={
-                "label_attribute_name": [
-                    f'"{attribute}" is the source job\'s label attribute; a chained job needs '
-                    "a new one."
-                ]
-            }
-        )
+    if attribute == source.label_attribute_name:
+        what = "the source job's label attribute"
+    elif attribute == audited:
+        what = "the label attribute the source job audits"
+    else:
+        return
+    raise InvalidInput(
+        fields={
+            "label_attribute_name": [f'"{attribute}" is {what}; a chained job needs a new one.']
+        }
+    )
 
 
 def _job_fields(*, source: LabelingJob, kind: str, given: dict) -> dict:

@@ -5,8 +5,8 @@ interfaces (majority `consolidate` and the categorical `consolidated`)."""
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from jobs.services.chaining import job_chain
 from jobs.services.dispatch import assignment_claim_next
@@ -262,7 +262,7 @@ def audit_task(capture, kind: str, *, prior: str = "dog"):
     ).job
     job = job_launch(actor=actor, job=job)
     (worker,) = workers(1)
-    client = Client()
+    client = APIClient()
     client.force_login(worker.user)
     assignment = assignment_claim_next(worker=worker, job=job)
     return client, assignment, reverse("work_task", args=[assignment.assignment_id])
@@ -317,3 +317,24 @@ def test_the_adjustment_page_preselects_the_prior_label(django_capture_on_commit
     response = client.post(url, {"label": "cat", "comment": "not here"})
     assert response.status_code == 400  # an adjustment takes no comment
     assert fresh(assignment).status == "Accepted"
+
+
+@pytest.mark.django_db
+def test_the_worker_api_gives_an_audit_task_its_prior_label(django_capture_on_commit_callbacks):
+    client, assignment, _url = audit_task(django_capture_on_commit_callbacks, "verification")
+
+    response = client.get(f"/api/v1/work/assignments/{assignment.assignment_id}/")
+
+    assert response.status_code == 200
+    assert response.json()["data"] == {
+        "source_url": "https://example.com/0.png",
+        "text": None,
+        "prior_label": "dog",
+    }
+    response = client.post(
+        f"/api/v1/work/assignments/{assignment.assignment_id}/submit/",
+        {"answer": {"label": "Correct", "comment": "Looks right."}},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert fresh(assignment).answer == {"label": "Correct", "comment": "Looks right."}
