@@ -280,7 +280,9 @@ def test_the_verification_page_shows_the_prior_label_and_takes_a_comment(
     assert 'value="Correct"' in page
     assert 'value="Incorrect"' in page
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"label": "Incorrect", "comment": " A bird, <b>really</b> "})
+        response = client.post(
+            url, {"label": "Incorrect", "comment": " A bird, <b>really</b> "}, format="multipart"
+        )
 
     assert response.status_code == 302
     assignment = fresh(assignment)
@@ -294,7 +296,9 @@ def test_a_too_long_comment_is_refused_on_the_page(django_capture_on_commit_call
     client, assignment, url = audit_task(django_capture_on_commit_callbacks, "verification")
     before = database_snapshot()
 
-    response = client.post(url, {"label": "Correct", "comment": "x" * (COMMENT_MAX + 1)})
+    response = client.post(
+        url, {"label": "Correct", "comment": "x" * (COMMENT_MAX + 1)}, format="multipart"
+    )
 
     assert response.status_code == 400
     assert "at most 1000 characters" in response.content.decode()
@@ -314,7 +318,7 @@ def test_the_adjustment_page_preselects_the_prior_label(django_capture_on_commit
     assert 'value="bird"' in selected[0]
     assert "data-preselected" in selected[0]
     assert 'name="comment"' not in page
-    response = client.post(url, {"label": "cat", "comment": "not here"})
+    response = client.post(url, {"label": "cat", "comment": "not here"}, format="multipart")
     assert response.status_code == 400  # an adjustment takes no comment
     assert fresh(assignment).status == "Accepted"
 

@@ -48,6 +48,7 @@ ENDPOINTS = {
     "/api/v1/jobs/{job_id}/hits/": {"get"},
     "/api/v1/jobs/{job_id}/output/": {"get"},
     "/api/v1/jobs/{job_id}/responses/": {"get"},
+    "/api/v1/jobs/{job_id}/chain/": {"post"},
     "/api/v1/hits/{hit_id}/": {"get"},
     "/api/v1/assignments/": {"get"},
     "/api/v1/assignments/approve/": {"post"},
