@@ -25,9 +25,11 @@ def labeled_source(
     capture, *, labels: list[str], organization=None, data=None, **job_kwargs
 ) -> tuple[LabelingJob, object]:
     """A source job (one worker per object) whose objects got `labels` (by name, in line
-    order) and that completed; and a member of its organization. `capture` is pytest's
+    order) and that completed, consolidated by majority vote; and a member of its
+    organization. `capture` is pytest's
     django_capture_on_commit_callbacks, so consolidation runs as in production."""
-    kwargs = {"workers_per_object": 1, **job_kwargs}
+    # Majority vote: the tests read vote shares as confidences (chained jobs copy it).
+    kwargs = {"workers_per_object": 1, "consolidation_method": "majority-vote", **job_kwargs}
     if organization is not None:
         kwargs["organization"] = organization
     job = LabelingJobFactory(**kwargs)

@@ -28,7 +28,12 @@ pytestmark = pytest.mark.django_db
 def answered(capture, labels: list[str], *, objects: int = 2, **job_kwargs):
     """A running job whose first object got one answer per label (consolidated), and the
     assignments, the first object's HIT and a member of the job's organization."""
-    job, actor = launched_job(objects=objects, workers_per_object=len(labels), **job_kwargs)
+    job, actor = launched_job(
+        objects=objects,
+        workers_per_object=len(labels),
+        consolidation_method="majority-vote",  # the tests read vote shares as confidences
+        **job_kwargs,
+    )
     assignments = []
     with capture(execute=True):
         for worker, label in zip(workers(len(labels)), labels, strict=True):
