@@ -5,7 +5,15 @@ State moves only through the services, so statuses and counters are read-only he
 
 from django.contrib import admin
 
-from jobs.models import HIT, Assignment, DataObject, JobEvent, LabelingJob
+from jobs.models import (
+    HIT,
+    Assignment,
+    DataObject,
+    JobEvent,
+    LabelingJob,
+    QualityActionRecord,
+    QualityRule,
+)
 from marketplace.admin import ReadOnlyAdmin
 
 
@@ -96,3 +104,22 @@ class AssignmentAdmin(ReadOnlyAdmin):
     search_fields = ("assignment_id", "hit__hit_id", "worker__worker_id")
     date_hierarchy = "accepted_at"
     list_select_related = ("hit", "worker")
+
+
+@admin.register(QualityRule)
+class QualityRuleAdmin(ReadOnlyAdmin):
+    """Rules change through the quality-rule service (it keeps job.has_quality_rules)."""
+
+    list_display = ("job", "collector", "operator", "value", "action", "active", "created_at")
+    list_filter = ("collector", "action", "active")
+    search_fields = ("job__name", "reason")
+    list_select_related = ("job",)
+
+
+@admin.register(QualityActionRecord)
+class QualityActionRecordAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "job", "worker", "action", "rule")
+    list_filter = ("action",)
+    search_fields = ("job__name", "worker__worker_id")
+    date_hierarchy = "created_at"
+    list_select_related = ("job", "worker", "rule")

@@ -12,7 +12,7 @@ from allauth.account.models import EmailAddress
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from jobs.models import JobStatus, LabelingJob
+from jobs.models import JobStatus, JobWorker, LabelingJob
 from workforce.models import (
     ActionsGuarded,
     Comparator,
@@ -114,8 +114,9 @@ def jobs_open_to_worker(
 ) -> QuerySet[LabelingJob]:
     """Running jobs whose workforce includes `worker` (the public crowd; or a private or
     vendor workforce they are a member of, and one of the job's teams if it names any),
-    whose requester has not blocked them, and whose qualification requirements guarding
-    `action` they meet. Callers check `worker_is_active` once per request."""
+    whose requester has not blocked them, that have not removed them (a quality rule's
+    remove_from_job), and whose qualification requirements guarding `action` they meet.
+    Callers check `worker_is_active` once per request."""
     member = WorkforceMember.objects.filter(workforce=OuterRef("workforce"), worker=worker)
     blocked = WorkerBlock.objects.filter(organization=OuterRef("organization"), worker=worker)
     in_a_team = JobTeam.objects.filter(
@@ -131,12 +132,15 @@ def jobs_open_to_worker(
     )
     # Read from the database, not the (possibly older) instance: a suspension is at once.
     suspended = WorkerProfile.objects.filter(pk=worker.pk, suspended_at__isnull=False)
+    # Uses index: job_worker_removed (worker, job) WHERE removed_at IS NOT NULL.
+    removed = JobWorker.objects.filter(job=OuterRef("pk"), worker=worker, removed_at__isnull=False)
     return (
         LabelingJob.objects.filter(status=JobStatus.RUNNING)
         .filter((Q(workforce__kind=WorkforceKind.PUBLIC) | Exists(member)) & ~Exists(blocked))
         .filter(Q(routed_to_teams=False) | Exists(in_a_team))
         .exclude(pk__in=unmet)
         .exclude(Exists(suspended))
+        .exclude(Exists(removed))
     )
 
 
@@ -151,7 +155,7 @@ def jobs_open_to_worker_sql() -> str:
     """
     job, workforce = LabelingJob._meta.db_table, Workforce._meta.db_table
     member, blocked = WorkforceMember._meta.db_table, WorkerBlock._meta.db_table
-    profile = WorkerProfile._meta.db_table
+    profile, job_worker = WorkerProfile._meta.db_table, JobWorker._meta.db_table
     job_team, team_member = JobTeam._meta.db_table, WorkTeamMember._meta.db_table
     # Only table names and constants are formatted in; every value is a parameter.
     return f"""
@@ -184,6 +188,12 @@ def jobs_open_to_worker_sql() -> str:
             SELECT 1 FROM {profile} suspended
             WHERE suspended.id = %(worker)s AND suspended.suspended_at IS NOT NULL
           )
+          AND NOT EXISTS (
+            -- Uses index: job_worker_removed (worker, job) WHERE removed_at IS NOT NULL.
+            SELECT 1 FROM {job_worker} removed
+            WHERE removed.worker_id = %(worker)s AND removed.job_id = open_job.id
+              AND removed.removed_at IS NOT NULL
+          )
     """  # noqa: S608
 
 
@@ -202,7 +212,8 @@ def workers_eligible_for_job(
 ) -> QuerySet[WorkerProfile]:
     """The workers who may do `action` with `job` whatever its status: active, verified
     and not suspended, in its workforce (and one of its teams if it names any), not
-    blocked by its requester, meeting its requirements guarding `action`. A vendor sees
+    blocked by its requester nor removed from the job, meeting its requirements guarding
+    `action`. A vendor sees
     through it which of its workers a routed job reaches; `jobs_open_to_worker` is the
     same rule from the worker's side."""
     verified = EmailAddress.objects.filter(
@@ -223,9 +234,11 @@ def workers_eligible_for_job(
     if job.workforce.kind != WorkforceKind.PUBLIC:
         member = WorkforceMember.objects.filter(workforce=job.workforce_id, worker=OuterRef("pk"))
         workers = workers.filter(Exists(member))
+    removed = JobWorker.objects.filter(job=job.pk, worker=OuterRef("pk"), removed_at__isnull=False)
     return (
         workers.filter(~Exists(teams) | Exists(in_a_team))
         .exclude(Exists(blocked))
+        .exclude(Exists(removed))
         .exclude(unmet)
         .order_by("worker_id")
     )

@@ -18,6 +18,7 @@ from jobs.api.jobs import (
     JobResumeApi,
     JobStopApi,
 )
+from jobs.api.quality_rules import QualityActionListApi, QualityRuleDetailApi, QualityRuleListApi
 from jobs.api.review import (
     AssignmentApproveApi,
     AssignmentDetailApi,
@@ -38,6 +39,7 @@ from jobs.api.work import (
     WorkJobPreviewApi,
     WorkNextApi,
 )
+from jobs.api.work_notices import WorkNoticeListApi
 
 register_converter(EntityIdConverter, "entity_id")
 
@@ -60,6 +62,13 @@ urlpatterns = [
     path(f"{JOB}output/", JobOutputApi.as_view(), name="api-job-output"),
     path(f"{JOB}responses/", JobResponsesApi.as_view(), name="api-job-responses"),
     path(f"{JOB}chain/", JobChainApi.as_view(), name="api-job-chain"),
+    path(f"{JOB}quality-rules/", QualityRuleListApi.as_view(), name="api-job-quality-rules"),
+    path(
+        f"{JOB}quality-rules/<int:rule_id>/",
+        QualityRuleDetailApi.as_view(),
+        name="api-job-quality-rule",
+    ),
+    path(f"{JOB}quality-actions/", QualityActionListApi.as_view(), name="api-job-quality-actions"),
     path("hits/<entity_id:hit_id>/", HITDetailApi.as_view(), name="api-hit"),
     path("assignments/", AssignmentListApi.as_view(), name="api-assignments"),
     path("assignments/approve/", AssignmentsApproveApi.as_view(), name="api-assignments-approve"),
@@ -76,6 +85,7 @@ urlpatterns = [
     ),
     path("work/assignments/", WorkAssignmentListApi.as_view(), name="api-work-assignments"),
     path("work/earnings/", WorkEarningsApi.as_view(), name="api-work-earnings"),
+    path("work/notices/", WorkNoticeListApi.as_view(), name="api-work-notices"),
     path(WORK_ASSIGNMENT, WorkAssignmentDetailApi.as_view(), name="api-work-assignment"),
     path(
         f"{WORK_ASSIGNMENT}submit/",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from jobs.pages import chaining, views
+from jobs.pages import chaining, quality_rules, views
 
 urlpatterns = [
     path("jobs/", views.job_list_page, name="job_list"),
@@ -20,6 +20,16 @@ urlpatterns = [
     path("jobs/<int:job_id>/manifest/", views.job_manifest_upload, name="job_manifest"),
     path("jobs/<int:job_id>/review/", views.job_review_page, name="job_review"),
     path("jobs/<int:job_id>/chain/", chaining.job_chain_page, name="job_chain"),
+    path(
+        "jobs/<int:job_id>/quality-rules/",
+        quality_rules.quality_rules_page,
+        name="job_quality_rules",
+    ),
+    path(
+        "jobs/<int:job_id>/quality-rules/<int:rule_id>/active/",
+        quality_rules.quality_rule_active,
+        name="job_quality_rule_active",
+    ),
     path("jobs/<int:job_id>/output.manifest", views.job_output_download, name="job_output"),
     path("jobs/<int:job_id>/responses.jsonl", views.job_responses_download, name="job_responses"),
     path("work/", views.work_list_page, name="work_list"),

@@ -275,6 +275,8 @@ def assignment_return(*, worker: WorkerProfile, assignment: Assignment) -> Assig
     now = timezone.now()
     status = AssignmentStatus.RETURNED if assignment.deadline > now else AssignmentStatus.ABANDONED
     assignment_end_locked(hit=hit, assignment=assignment, status=status, now=now)
+    if hit.job.has_quality_rules:  # a return counts for the returns-in-row rules
+        _enqueue_answer_checks(hit=hit, job=hit.job, assignment=assignment)
     return assignment
 
 

@@ -1,6 +1,7 @@
-"""Views of the worker home: the profile with the worker's standing, qualifications and
-their tests, and earnings. Each reads through a selector scoped to the worker and writes
-through one service; a domain error becomes a page with its status."""
+"""Views of the worker home: the profile with the worker's standing (and what requesters'
+quality rules did to them, with the reason), qualifications and their tests, and earnings.
+Each reads through a selector scoped to the worker and writes through one service; a domain
+error becomes a page with its status."""
 
 from datetime import timedelta
 from functools import wraps
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from jobs.pages.views import content_security_policy, money_display
 from jobs.selectors import worker_earnings_by_job, worker_earnings_totals
+from jobs.services.quality_rules import notice_text, worker_notice_list
 from marketplace.exceptions import Conflict, InvalidInput, NotFound
 from marketplace.pages.views import _error_page, _posted, _submit, domain_errors_as_pages
 from workforce.models import (
@@ -45,6 +47,7 @@ from workforce.services import (
 
 PAGE_SIZE = 50
 RECENT_REQUESTS = 50
+RECENT_NOTICES = 20
 
 
 def worker_required(view):
@@ -119,6 +122,15 @@ def _standing(worker: WorkerProfile) -> dict:
     }
 
 
+def _quality_notices(worker: WorkerProfile) -> list:
+    """What requesters' quality rules did to the worker, newest first: the job, what
+    happened and the reason; never the rule's figures or thresholds."""
+    notices = list(worker_notice_list(worker=worker)[:RECENT_NOTICES])
+    for notice in notices:
+        notice.text = notice_text(notice)
+    return notices
+
+
 @login_required
 @content_security_policy
 def worker_profile(request):
@@ -146,6 +158,7 @@ def worker_profile(request):
     context = {"profile": profile, "form": form}
     if profile is not None:
         context.update(_standing(profile))
+        context["quality_notices"] = _quality_notices(profile)
     return render(request, "workers/profile.html", context, status=status)
 
 
