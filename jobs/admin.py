@@ -9,6 +9,8 @@ from jobs.models import (
     HIT,
     Assignment,
     DataObject,
+    GoldQuestion,
+    GoldSet,
     JobEvent,
     LabelingJob,
     QualityActionRecord,
@@ -104,6 +106,25 @@ class AssignmentAdmin(ReadOnlyAdmin):
     search_fields = ("assignment_id", "hit__hit_id", "worker__worker_id")
     date_hierarchy = "accepted_at"
     list_select_related = ("hit", "worker")
+
+
+@admin.register(GoldSet)
+class GoldSetAdmin(ReadOnlyAdmin):
+    list_display = ("name", "organization", "task_type", "created_at")
+    list_filter = ("task_type",)
+    search_fields = ("name", "organization__name")
+    list_select_related = ("organization",)
+
+
+@admin.register(GoldQuestion)
+class GoldQuestionAdmin(ReadOnlyAdmin):
+    """Read-only: gold is added and deactivated through the gold service (which places and
+    withdraws its HITs)."""
+
+    list_display = ("pk", "organization", "job", "gold_set", "active", "created_at")
+    list_filter = ("active",)
+    search_fields = ("job__name", "gold_set__name", "organization__name")
+    list_select_related = ("organization", "job", "gold_set")
 
 
 @admin.register(QualityRule)

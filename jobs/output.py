@@ -74,7 +74,7 @@ def output_manifest_lines(*, job: LabelingJob) -> Iterator[str]:
     output_type = task_type_get(job.task_type).job_output_type(job=job)
     # Uses index: data_object_line_once (job, line_number) gives the order without a sort.
     data_objects = (
-        DataObject.objects.filter(job=job, status__in=LABELED_STATUSES)
+        DataObject.objects.filter(job=job, status__in=LABELED_STATUSES, gold_question__isnull=True)
         .order_by("line_number")
         .only(*OUTPUT_OBJECT_FIELDS)
     )
@@ -84,9 +84,12 @@ def output_manifest_lines(*, job: LabelingJob) -> Iterator[str]:
 
 def raw_responses_lines(*, job: LabelingJob) -> Iterator[str]:
     """Every submitted answer (submitted, approved or rejected), one JSON line each, by
-    input line then submit time. Workers appear by their public worker id only."""
+    input line then submit time. Workers appear by their public worker id only. Answers to
+    gold questions are not the job's data: they stay out (the gold API reports them)."""
     assignments = (
-        Assignment.objects.filter(hit__job=job, status__in=SUBMITTED_ASSIGNMENT_STATUSES)
+        Assignment.objects.filter(
+            hit__job=job, hit__is_gold=False, status__in=SUBMITTED_ASSIGNMENT_STATUSES
+        )
         .select_related("hit", "hit__data_object", "worker")
         .only(
             "assignment_id",

@@ -222,7 +222,7 @@ def worker_done_count(*, worker: WorkerProfile, job: LabelingJob) -> int:
 
 def hit_list(*, job: LabelingJob) -> QuerySet[HIT]:
     """The HITs of a job the caller already has access to, each with its object's line number
-    (joined, without reading the object's data)."""
+    (joined, without reading the object's data); gold HITs among them (is_gold)."""
     return HIT.objects.filter(job=job).annotate(line_number=F("data_object__line_number"))
 
 
@@ -239,7 +239,8 @@ def hit_access(*, actor: User, hit_id: str, only=None) -> HIT:
 
 
 def data_object_list(*, job: LabelingJob) -> QuerySet[DataObject]:
-    return DataObject.objects.filter(job=job)
+    """The job's own data objects; the gold objects placed in it are not among them."""
+    return DataObject.objects.filter(job=job, gold_question__isnull=True)
 
 
 # What a worker's list of available work shows of a job; the wide columns are not read.
@@ -262,7 +263,8 @@ def work_job_list(
 ) -> QuerySet[LabelingJob]:
     """Jobs open to the worker (for `action`: discovery by default) that have HITs the
     worker could accept now, each with how many (`hits_available`): Assignable, unexpired,
-    not worked on by them before; oldest launch first.
+    not worked on by them before; oldest launch first. Gold HITs are not counted (they are
+    served only when due, and a count must not tell a worker that some are there).
 
     The count walks the partial index hit_open_by_job (open HITs only) and probes
     assignment_once_per_worker; it reads no JSON column.
@@ -270,7 +272,10 @@ def work_job_list(
     worked_on = Assignment.objects.filter(hit=OuterRef("pk"), worker=worker)
     available = (
         HIT.objects.filter(
-            job=OuterRef("pk"), status=HITStatus.ASSIGNABLE, expires_at__gt=timezone.now()
+            job=OuterRef("pk"),
+            status=HITStatus.ASSIGNABLE,
+            is_gold=False,
+            expires_at__gt=timezone.now(),
         )
         .exclude(Exists(worked_on))
         .order_by()

@@ -178,6 +178,10 @@ class HITSerializer(serializers.Serializer):
     Expiration = serializers.DateTimeField(source="expires_at")
     CreationTime = serializers.DateTimeField(source="created_at")
     line_number = serializers.IntegerField(help_text="The data object's manifest line.")
+    is_gold = serializers.BooleanField(
+        help_text="A gold question's HIT (after the manifest's lines; never in the counts "
+        "or the output)."
+    )
 
 
 class ManifestImportedSerializer(serializers.Serializer):
@@ -489,7 +493,8 @@ class JobDataObjectListApi(APIView):
     pagination_class = LineNumberPagination
 
     @extend_schema(
-        description="The job's data objects in manifest order, with their labels.",
+        description="The job's data objects in manifest order, with their labels (gold "
+        "objects are not listed: see the job's gold).",
         responses={200: DataObjectSerializer(many=True), **error_responses(400, 404)},
     )
     def get(self, request, job_id: int):

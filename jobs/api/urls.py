@@ -3,6 +3,14 @@
 from django.urls import path, register_converter
 
 from jobs.api.chaining import JobChainApi
+from jobs.api.gold import (
+    GoldSetDetailApi,
+    GoldSetListApi,
+    GoldSetQuestionDetailApi,
+    GoldSetQuestionListApi,
+    JobGoldDetailApi,
+    JobGoldListApi,
+)
 from jobs.api.jobs import (
     HITDetailApi,
     JobDataFileApi,
@@ -62,6 +70,20 @@ urlpatterns = [
     path(f"{JOB}output/", JobOutputApi.as_view(), name="api-job-output"),
     path(f"{JOB}responses/", JobResponsesApi.as_view(), name="api-job-responses"),
     path(f"{JOB}chain/", JobChainApi.as_view(), name="api-job-chain"),
+    path(f"{JOB}gold/", JobGoldListApi.as_view(), name="api-job-gold"),
+    path(f"{JOB}gold/<int:gold_id>/", JobGoldDetailApi.as_view(), name="api-job-gold-detail"),
+    path("gold-sets/", GoldSetListApi.as_view(), name="api-gold-sets"),
+    path("gold-sets/<int:gold_set_id>/", GoldSetDetailApi.as_view(), name="api-gold-set"),
+    path(
+        "gold-sets/<int:gold_set_id>/questions/",
+        GoldSetQuestionListApi.as_view(),
+        name="api-gold-set-questions",
+    ),
+    path(
+        "gold-sets/<int:gold_set_id>/questions/<int:gold_id>/",
+        GoldSetQuestionDetailApi.as_view(),
+        name="api-gold-set-question",
+    ),
     path(f"{JOB}quality-rules/", QualityRuleListApi.as_view(), name="api-job-quality-rules"),
     path(
         f"{JOB}quality-rules/<int:rule_id>/",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from jobs.pages import chaining, quality_rules, views
+from jobs.pages import chaining, gold, quality_rules, views
 
 urlpatterns = [
     path("jobs/", views.job_list_page, name="job_list"),
@@ -20,6 +20,19 @@ urlpatterns = [
     path("jobs/<int:job_id>/manifest/", views.job_manifest_upload, name="job_manifest"),
     path("jobs/<int:job_id>/review/", views.job_review_page, name="job_review"),
     path("jobs/<int:job_id>/chain/", chaining.job_chain_page, name="job_chain"),
+    path("jobs/<int:job_id>/gold/", gold.job_gold_page, name="job_gold"),
+    path(
+        "jobs/<int:job_id>/gold/<int:gold_id>/deactivate/",
+        gold.job_gold_deactivate,
+        name="job_gold_deactivate",
+    ),
+    path("gold-sets/", gold.gold_sets_page, name="gold_sets"),
+    path("gold-sets/<int:gold_set_id>/", gold.gold_set_page, name="gold_set_detail"),
+    path(
+        "gold-sets/<int:gold_set_id>/questions/<int:gold_id>/deactivate/",
+        gold.gold_set_question_deactivate,
+        name="gold_set_question_deactivate",
+    ),
     path(
         "jobs/<int:job_id>/quality-rules/",
         quality_rules.quality_rules_page,

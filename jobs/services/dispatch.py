@@ -13,6 +13,7 @@ against a worker getting the same data object twice. Lock order as in jobs.servi
 HIT, assignment, job, then the worker's JobWorker row.
 """
 
+import random
 import time
 from datetime import datetime, timedelta
 
@@ -32,7 +33,7 @@ from jobs.models import (
     JobWorker,
     LabelingJob,
 )
-from jobs.services import statements
+from jobs.services import gold, statements
 from jobs.services.jobs import lock_options
 from jobs.tasktypes import task_type_get
 from jobs.tasktypes.base import AnswerInvalid
@@ -51,6 +52,13 @@ CLAIM_RETRY_PAUSE_SECONDS = 0.002
 ENDED_ASSIGNMENT_STATUSES = frozenset(
     {AssignmentStatus.RETURNED, AssignmentStatus.ABANDONED, AssignmentStatus.EXPIRED}
 )
+# Each submit's gold draw (uniform in [0, 1)): from the operating system, so that no run
+# of a worker's own tasks predicts their next draw.
+_system_random = random.SystemRandom()
+
+
+def gold_draw() -> float:
+    return _system_random.random()
 
 
 def worker_require_active(*, worker: WorkerProfile) -> None:
@@ -118,6 +126,37 @@ def _claimable_hits(*, worker: WorkerProfile, job_id: int | None, now: datetime)
     )
 
 
+def _claimable_gold_hits(*, worker: WorkerProfile, job_id: int | None, now: datetime):
+    """The gold HITs the worker may get now: in a job open to them whose last submit drew
+    gold for them (JobWorker.next_gold), Assignable, unexpired, never had by them; least
+    shown first (the statement's gold pick)."""
+    due = JobWorker.objects.filter(worker=worker, next_gold=True)
+    if job_id is not None:
+        due = due.filter(job_id=job_id)
+    jobs = jobs_open_to_worker(worker=worker).filter(pk__in=due.values("job_id"))
+    already_had = Assignment.objects.filter(hit=OuterRef("pk"), worker=worker)
+    # Uses index: hit_gold_open (job, id) WHERE status = 'Assignable' AND is_gold.
+    return (
+        HIT.objects.filter(
+            job__in=jobs.values("pk"),
+            status=HITStatus.ASSIGNABLE,
+            is_gold=True,
+            expires_at__gt=now,
+        )
+        .exclude(Exists(already_had))
+        .alias(shown=F("assignments_completed") + F("assignments_pending"))
+        .order_by("shown", "id")
+    )
+
+
+def _gold_served(*, worker: WorkerProfile, hit: HIT, now: datetime) -> None:
+    """The claim took a task in a job whose gold was due (a gold HIT, or none was left):
+    the next is drawn again at the next submit. After the HIT lock, as the statement."""
+    JobWorker.objects.filter(worker=worker, job_id=hit.job_id, next_gold=True).update(
+        next_gold=False, updated_at=now
+    )
+
+
 def assignment_claim_next(
     *, worker: WorkerProfile, job: LabelingJob | None = None, job_id: int | None = None
 ) -> Assignment | None:
@@ -147,14 +186,24 @@ def assignment_claim_next(
         try:
             with transaction.atomic():
                 now = timezone.now()
-                candidates = _claimable_hits(worker=worker, job_id=job_id, now=now)
+                # Gold first when due (jobs.services.gold), as the one-statement claim.
                 hit = (
-                    candidates.select_for_update(**lock_options(skip_locked=skip_locked))
+                    _claimable_gold_hits(worker=worker, job_id=job_id, now=now)
+                    .select_for_update(**lock_options(skip_locked=True))
                     .select_related("job", "data_object")
                     .first()
                 )
+                candidates = _claimable_hits(worker=worker, job_id=job_id, now=now)
+                if hit is None:
+                    hit = (
+                        candidates.select_for_update(**lock_options(skip_locked=skip_locked))
+                        .select_related("job", "data_object")
+                        .first()
+                    )
                 if hit is not None:
-                    return _assignment_create(hit=hit, worker=worker, now=now)
+                    assignment = _assignment_create(hit=hit, worker=worker, now=now)
+                    _gold_served(worker=worker, hit=hit, now=now)
+                    return assignment
                 if not skip_locked or not candidates.exists():
                     return None
         except IntegrityError:
@@ -249,6 +298,8 @@ def assignment_end_locked(*, hit: HIT, assignment: Assignment, status: str, now:
 
 
 def _enqueue_consolidation(hit: HIT) -> None:
+    if hit.is_gold:  # a gold object is never consolidated
+        return
     from jobs import tasks
 
     enqueue_on_commit(tasks.data_object_consolidate, hit.data_object_id)
@@ -353,6 +404,7 @@ def _submit_in_one_statement(
         "active_seconds": active_seconds,
         "auto_approval_at": auto_approval_at,
         "now": now,
+        **_gold_draw_params(job),
     }
     row = execute_prepared(statements.submit_sql(), params)
     if row is None:
@@ -377,6 +429,17 @@ def _submit_in_one_statement(
         _enqueue_consolidation(hit)
     _enqueue_answer_checks(hit=hit, job=job, assignment=assignment)
     return assignment
+
+
+def _gold_draw_params(job: LabelingJob) -> dict:
+    """The submit statement's gold draw: a fresh draw and the job's rate schedule."""
+    schedule = gold.gold_schedule()
+    return {
+        "gold_draw": gold_draw(),
+        "gold_rate": float(job.gold_rate),
+        "gold_boost": schedule.boost,
+        "gold_tasks": schedule.tasks,
+    }
 
 
 def _enqueue_answer_checks(*, hit: HIT, job: LabelingJob, assignment: Assignment) -> None:
@@ -455,7 +518,7 @@ def _submit(
     )
     hit.assignments_pending, hit.assignments_completed, hit.status = pending, completed, status
     events.assignment_event_emit(assignment=assignment, hit=hit)
-    if was_open and status not in OPEN_HIT_STATUSES:
+    if was_open and status not in OPEN_HIT_STATUSES and not hit.is_gold:
         events.hit_reviewable_emit(hit=hit)
         LabelingJob.objects.filter(pk=job.pk, open_hits__gt=0).update(
             open_hits=F("open_hits") - 1, updated_at=now
@@ -464,7 +527,7 @@ def _submit(
             from jobs import tasks
 
             enqueue_on_commit(tasks.hits_release, job.pk)
-    _tally_submit(job_id=job.pk, worker_id=assignment.worker_id, now=now)
+    _tally_submit(job=job, worker_id=assignment.worker_id, now=now)
     if status not in OPEN_HIT_STATUSES and pending == 0:
         _enqueue_consolidation(hit)
     assignment.hit = hit
@@ -472,13 +535,23 @@ def _submit(
     return assignment, False
 
 
-def _tally_submit(*, job_id: int, worker_id: int, now: datetime) -> None:
-    """Count one more submit for the worker in the job (after the HIT, assignment and job
-    locks, as the one-statement submit)."""
+def _tally_submit(*, job: LabelingJob, worker_id: int, now: datetime) -> None:
+    """Count one more submit for the worker in the job and draw whether their next task
+    there is gold (after the HIT, assignment and job locks, as the one-statement submit)."""
+    draw = gold_draw()
     standing, created = JobWorker.objects.get_or_create(
-        job_id=job_id, worker_id=worker_id, defaults={"submitted": 1}
+        job_id=job.pk,
+        worker_id=worker_id,
+        defaults={
+            "submitted": 1,
+            "next_gold": gold.gold_is_due(draw=draw, submitted=1, gold_rate=job.gold_rate),
+        },
     )
     if not created:
+        standing = JobWorker.objects.select_for_update(**lock_options()).get(pk=standing.pk)
+        submitted = standing.submitted + 1
         JobWorker.objects.filter(pk=standing.pk).update(
-            submitted=F("submitted") + 1, updated_at=now
+            submitted=F("submitted") + 1,
+            next_gold=gold.gold_is_due(draw=draw, submitted=submitted, gold_rate=job.gold_rate),
+            updated_at=now,
         )

@@ -39,6 +39,7 @@ from jobs.models import (
     JobStatus,
     LabelingJob,
 )
+from jobs.services.gold import gold_place_locked
 from jobs.services.locking import lock_options
 from jobs.services.slots import waiting_hits_reopen_locked
 from jobs.services.targeting import Target, job_target_apply
@@ -449,19 +450,20 @@ def job_launch(*, actor: User, job: LabelingJob) -> LabelingJob:
             f'The job is "{job.status}"; only a draft job can be launched.',
             code="illegal_job_transition",
         )
-    if not DataObject.objects.filter(job=job).exists():
+    if not DataObject.objects.filter(job=job, gold_question__isnull=True).exists():
         raise Conflict(
             "Add data objects (upload a manifest) before launching the job.",
             code="job_has_no_data",
         )
     now = timezone.now()
     # The one count of the job's life: the manifest is fixed from here on.
-    job.total_objects = DataObject.objects.filter(job=job).count()
+    job.total_objects = DataObject.objects.filter(job=job, gold_question__isnull=True).count()
     job.launched_at = now
     job.expires_at = now + timedelta(seconds=job.task_availability_lifetime_seconds)
     job.save(update_fields=["total_objects", "launched_at", "expires_at", "updated_at"])
     # Money: the payments issue escrows the job's budget here, in this transaction.
     _transition(job, actor=actor, status=JobStatus.RUNNING, kind=JobEventKind.LAUNCHED, now=now)
+    gold_place_locked(job=job, now=now)
     _hits_release_locked(job, now=now)
     return job
 
@@ -610,7 +612,10 @@ def _hits_release_locked(job: LabelingJob, *, now: datetime) -> int:
     # data_object index answers the NOT EXISTS.
     data_object_ids = list(
         DataObject.objects.filter(
-            job=job, status=DataObjectStatus.UNLABELED, line_number__gt=after_line
+            job=job,
+            status=DataObjectStatus.UNLABELED,
+            line_number__gt=after_line,
+            gold_question__isnull=True,
         )
         .exclude(Exists(HIT.objects.filter(data_object=OuterRef("pk"))))
         .order_by("line_number")
@@ -643,6 +648,7 @@ def hits_close(*, hits: list[HIT], now: datetime) -> None:
     Caller holds the HITs' row locks (and may hold their jobs' locks). Live assignments
     keep their lease and may still be submitted until their deadline. A HIT with no live
     assignment has all its answers: its object is consolidated (or fails) after commit.
+    Gold HITs close with the rest, but they are not in open_hits and never consolidated.
     """
     hits = [hit for hit in hits if hit.status in OPEN_HIT_STATUSES]
     if not hits:
@@ -650,7 +656,8 @@ def hits_close(*, hits: list[HIT], now: datetime) -> None:
     HIT.objects.filter(pk__in=[hit.pk for hit in hits]).update(
         status=HITStatus.REVIEWABLE, updated_at=now
     )
-    for job_id, closed in sorted(Counter(hit.job_id for hit in hits).items()):
+    counted = Counter(hit.job_id for hit in hits if not hit.is_gold)
+    for job_id, closed in sorted(counted.items()):
         LabelingJob.objects.filter(pk=job_id).update(
             open_hits=F("open_hits") - closed, updated_at=now
         )
@@ -658,7 +665,7 @@ def hits_close(*, hits: list[HIT], now: datetime) -> None:
 
     for hit in hits:
         hit.status = HITStatus.REVIEWABLE
-        if hit.assignments_pending == 0:
+        if hit.assignments_pending == 0 and not hit.is_gold:
             enqueue_on_commit(tasks.data_object_consolidate, hit.data_object_id)
 
 
@@ -672,7 +679,7 @@ def _job_hits_close(job: LabelingJob, *, now: datetime) -> None:
         .order_by("id")
     )
     hits_close(hits=hits, now=now)
-    job.open_hits -= len(hits)
+    job.open_hits -= sum(1 for hit in hits if not hit.is_gold)
     if job.open_hits > 0:
         from jobs import tasks
 

@@ -74,8 +74,9 @@ def _lock_for_review(*, actor: User, assignments: Iterable[Assignment]) -> list[
 
 
 def _reconsolidate(assignment: Assignment) -> None:
-    """Which answers count changed: the object's label is recomputed once all are in."""
-    if answers_are_in(assignment.hit):
+    """Which answers count changed: the object's label is recomputed once all are in (a
+    gold object has no label to recompute)."""
+    if not assignment.hit.is_gold and answers_are_in(assignment.hit):
         from jobs import tasks
 
         enqueue_on_commit(tasks.data_object_consolidate, assignment.hit.data_object_id)

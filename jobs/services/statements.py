@@ -6,6 +6,7 @@ from functools import cache
 
 from jobs.models import (
     HIT,
+    MAX_GOLD_RATE,
     OPEN_HIT_STATUSES,
     Assignment,
     AssignmentStatus,
@@ -42,34 +43,76 @@ def claim_sql(*, one_job: bool, with_job: bool) -> str:
     once (ARRAY(...) is an InitPlan), and the "had it before" test stays a per-HIT probe
     by hit_id (OFFSET 0 keeps it from being turned into a join; "+ 0" keeps the planner
     from walking the worker's whole history through a worker index instead).
+
+    Gold questions (jobs.services.gold) come first when the worker's last submit in a job
+    drew one (JobWorker.next_gold): the gold pick takes the least shown gold HIT of such a
+    job that the worker never had; only when it finds none does the normal pick run (its
+    NOT EXISTS on the gold pick is a one-time filter, and PostgreSQL evaluates CTEs on
+    demand, in the order the UNION ALL reads them). Claiming in a job whose gold was due
+    clears the flag. A worker with no gold due pays one probe of the partial index
+    job_worker_next_gold (no row) and nothing else for gold.
     """
     hit, assignment = HIT._meta.db_table, Assignment._meta.db_table
     job, data_object = LabelingJob._meta.db_table, DataObject._meta.db_table
     job_worker = JobWorker._meta.db_table
+    open_jobs = f"ARRAY({jobs_open_to_worker_sql()})"
+    verified_email = """
+            AND EXISTS (
+              SELECT 1 FROM account_emailaddress address
+              WHERE address.user_id = %(user)s AND UPPER(address.email) = UPPER(%(email)s)
+                AND address.verified
+            )"""
     # Only table names and constants are formatted in; every value is a parameter.
     return f"""
-        WITH picked AS (
+        WITH due AS MATERIALIZED (
+          -- Uses index: job_worker_next_gold (worker, job) WHERE next_gold: the jobs whose
+          -- last submit drew a gold question for this worker (no row for most claims,
+          -- and then nothing below reads a gold HIT or computes eligibility for them).
+          SELECT due_standing.job_id FROM {job_worker} due_standing
+          WHERE due_standing.worker_id = %(worker)s AND due_standing.next_gold
+            {"AND due_standing.job_id = %(job)s" if one_job else ""}
+        ),
+        gold_pick AS (
+          -- Uses index: hit_gold_open (job, id) WHERE status = 'Assignable' AND is_gold;
+          -- least shown first rotates a large pool; each gold HIT once per worker.
+          SELECT gold_hit.id FROM {hit} gold_hit
+          WHERE EXISTS (SELECT 1 FROM due)
+            AND gold_hit.job_id IN (SELECT due.job_id FROM due)
+            AND gold_hit.status = '{HITStatus.ASSIGNABLE}' AND gold_hit.is_gold
+            AND gold_hit.expires_at > %(now)s
+            AND gold_hit.job_id = ANY ({open_jobs})
+            AND NOT EXISTS (
+              SELECT 1 FROM {assignment} had
+              WHERE had.hit_id = gold_hit.id AND had.worker_id + 0 = %(worker)s
+              OFFSET 0
+            ){verified_email}
+          ORDER BY gold_hit.assignments_completed + gold_hit.assignments_pending, gold_hit.id
+          LIMIT 1
+          FOR NO KEY UPDATE OF gold_hit SKIP LOCKED
+        ),
+        normal_pick AS (
           -- Uses index: hit_open_by_job (job, id) WHERE status = 'Assignable', in order;
-          -- the NOT EXISTS probes assignment_once_per_worker (hit, worker).
+          -- the NOT EXISTS probes assignment_once_per_worker (hit, worker). Only when the
+          -- gold pick found nothing (a one-time filter on its materialized row), so a gold
+          -- claim locks no second HIT.
           SELECT open_hit.id FROM {hit} open_hit
-          WHERE open_hit.status = '{HITStatus.ASSIGNABLE}' AND NOT open_hit.is_gold
+          WHERE NOT EXISTS (SELECT 1 FROM gold_pick)
+            AND open_hit.status = '{HITStatus.ASSIGNABLE}' AND NOT open_hit.is_gold
             AND open_hit.expires_at > %(now)s
             {"AND open_hit.job_id = %(job)s" if one_job else ""}
-            AND open_hit.job_id = ANY (ARRAY({jobs_open_to_worker_sql()}))
+            AND open_hit.job_id = ANY ({open_jobs})
             AND NOT EXISTS (
               -- "+ 0": the probe goes by the HIT (a handful of rows), never by the worker.
               SELECT 1 FROM {assignment} had
               WHERE had.hit_id = open_hit.id AND had.worker_id + 0 = %(worker)s
               OFFSET 0
-            )
-            AND EXISTS (
-              SELECT 1 FROM account_emailaddress address
-              WHERE address.user_id = %(user)s AND UPPER(address.email) = UPPER(%(email)s)
-                AND address.verified
-            )
+            ){verified_email}
           ORDER BY open_hit.job_id, open_hit.id
           LIMIT 1
           FOR NO KEY UPDATE SKIP LOCKED
+        ),
+        picked AS (
+          SELECT id FROM gold_pick UNION ALL SELECT id FROM normal_pick
         ),
         taken AS (
           UPDATE {hit} taken_hit
@@ -91,7 +134,17 @@ def claim_sql(*, one_job: bool, with_job: bool) -> str:
                  '', %(now)s, %(now)s
           FROM taken JOIN {job} job ON job.id = taken.job_id
           RETURNING id, deadline
+        ),
+        gold_served AS (
+          -- The drawn gold question is served (or none was left for the worker in that
+          -- job): the next task is drawn again at the next submit.
+          UPDATE {job_worker} served
+          SET next_gold = false, updated_at = %(now)s
+          FROM due, taken
+          WHERE due.job_id = taken.job_id
+            AND served.job_id = due.job_id AND served.worker_id = %(worker)s
         )
+        -- gold_served runs although nothing reads it: a data-modifying WITH always does.
         SELECT created.id, created.deadline,
                (SELECT tally.submitted FROM {job_worker} tally
                 WHERE tally.job_id = taken.job_id AND tally.worker_id = %(worker)s),
@@ -118,12 +171,25 @@ def claimed_hit(values, *, job: LabelingJob | None) -> HIT:
     return hit
 
 
+def gold_due_sql(submitted: str) -> str:
+    """Whether the worker's next task is gold, after a submit that made `submitted` (SQL)
+    their count in the job: the Python draw %(gold_draw)s (uniform in [0, 1)) below
+    rate(n) = LEAST(0.5, gold_rate * (1 + boost * exp(-n / tasks))), the formula of
+    jobs.services.gold.gold_rate_at. A job with gold_rate 0 never draws gold."""
+    return (
+        f"(%(gold_draw)s::float8 < LEAST({float(MAX_GOLD_RATE)}, %(gold_rate)s::float8"
+        f" * (1 + %(gold_boost)s::float8 * EXP(-({submitted})::float8"
+        " / %(gold_tasks)s::float8))))"
+    )
+
+
 @cache
 def submit_sql() -> str:
     """The submit as one PostgreSQL statement, taking row locks in the services' order
     (HIT, assignment, job, then the worker's JobWorker row): store the answer, move the
-    HIT's counters, lower the job's open_hits when the HIT closes, count the submit for
-    the worker. Returns no row (and changes nothing) unless the assignment is this
+    HIT's counters, lower the job's open_hits when a (non-gold) HIT closes, count the
+    submit for the worker and draw whether their next task in the job is a gold question
+    (gold_due_sql). Returns no row (and changes nothing) unless the assignment is this
     worker's, accepted, before its deadline, and the worker's email is verified.
     """
     hit, assignment = HIT._meta.db_table, Assignment._meta.db_table
@@ -170,15 +236,20 @@ def submit_sql() -> str:
           FROM moved, locked_hit
           WHERE closing_job.id = moved.job_id AND closing_job.open_hits > 0
             AND locked_hit.status_before IN ({open_statuses})
-            AND moved.status NOT IN ({open_statuses})
+            AND moved.status NOT IN ({open_statuses}) AND NOT moved.is_gold
           RETURNING closing_job.status, closing_job.open_hits,
                     closing_job.max_concurrent_tasks
         ),
         tallied AS (
-          INSERT INTO {job_worker} (job_id, worker_id, submitted, created_at, updated_at)
-          SELECT moved.job_id, %(worker)s, 1, %(now)s, %(now)s FROM moved
+          -- The submit also draws whether the worker's next task in the job is gold.
+          INSERT INTO {job_worker}
+            (job_id, worker_id, submitted, next_gold, created_at, updated_at)
+          SELECT moved.job_id, %(worker)s, 1, {gold_due_sql("1")}, %(now)s, %(now)s
+          FROM moved
           ON CONFLICT (job_id, worker_id) DO UPDATE
-          SET submitted = {job_worker}.submitted + 1, updated_at = EXCLUDED.updated_at
+          SET submitted = {job_worker}.submitted + 1,
+              next_gold = {gold_due_sql(f"{job_worker}.submitted + 1")},
+              updated_at = EXCLUDED.updated_at
         )
         -- tallied runs although nothing reads it: a data-modifying WITH always does.
         SELECT closed.status, closed.open_hits, closed.max_concurrent_tasks,

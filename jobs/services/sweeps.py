@@ -144,7 +144,9 @@ def _finish_expired_batch(now: datetime, batch_size: int) -> int:
             job_stop_locked(job, actor=None, now=now, reason=EXPIRED_REASON)
             continue
         never_released = (
-            DataObject.objects.filter(job=job, status=DataObjectStatus.UNLABELED)
+            DataObject.objects.filter(
+                job=job, status=DataObjectStatus.UNLABELED, gold_question__isnull=True
+            )
             .exclude(Exists(HIT.objects.filter(data_object=OuterRef("pk"))))
             .update(status=DataObjectStatus.FAILED, updated_at=now)
         )

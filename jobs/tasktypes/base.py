@@ -40,6 +40,9 @@ class TaskType:
     min_labels: int = 1
     max_labels: int | None = None  # None: no limit (Ground Truth's API quota)
     export_formats: tuple[str, ...] = ("manifest",)
+    # Whether a gold answer may carry a tolerance for answers_match (IoU, span F1, ...);
+    # classification compares exactly and takes none.
+    gold_tolerance: bool = False
 
     def validate_manifest_line(self, line: dict) -> list[str]:
         """The reasons a parsed manifest line cannot be labeled by this type (empty if fine)."""

@@ -114,6 +114,7 @@ def hit_body(hit: HIT) -> dict:
         "Expiration": iso(hit.expires_at),
         "CreationTime": iso(hit.created_at),
         "line_number": hit.data_object.line_number,
+        "is_gold": hit.is_gold,
     }
 
 

@@ -62,8 +62,9 @@ def test_postgresql_runs_the_claim_and_submit_as_prepared_statements(dispatch_pa
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
         runs = {statement.split()[1]: count for statement, count in cursor.fetchall()}
-    # The claim's WITH begins "picked", the submit's "locked_hit": each prepared once, run twice.
-    assert runs == {"picked": 2, "locked_hit": 2}
+    # The claim's WITH begins "due" (its gold pick), the submit's "locked_hit": each
+    # prepared once, run twice.
+    assert runs == {"due": 2, "locked_hit": 2}
 
 
 def test_claim_gives_the_oldest_open_hit_with_a_lease_of_the_task_time_limit():
