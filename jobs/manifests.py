@@ -177,7 +177,7 @@ def _import_lines(
                 )
             data = _parse_line(raw, too_long)
             problems = task_type.validate_manifest_line(data)
-            if not problems and task_type.source_key == "source-ref":
+            if not problems and task_type.source_key == "source-ref" and "source-ref" in data:
                 problem = checker.problem(data.get("source-ref"))
                 problems = [problem] if problem else []
             if problems:

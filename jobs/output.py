@@ -46,7 +46,7 @@ def output_line(
     if data_object.status not in LABELED_STATUSES:
         return line
     if output_type is None:
-        output_type = task_type_get(job.task_type).output_type
+        output_type = task_type_get(job.task_type).job_output_type(job=job)
     labeled_at = data_object.labeled_at or data_object.updated_at
     type_metadata = {
         key: value
@@ -71,7 +71,7 @@ def output_line(
 def output_manifest_lines(*, job: LabelingJob) -> Iterator[str]:
     """The output manifest, one JSON line (with its "\\n") per labeled object, in input
     order. Partial while the job runs; unlabeled and failed objects are left out."""
-    output_type = task_type_get(job.task_type).output_type
+    output_type = task_type_get(job.task_type).job_output_type(job=job)
     # Uses index: data_object_line_once (job, line_number) gives the order without a sort.
     data_objects = (
         DataObject.objects.filter(job=job, status__in=LABELED_STATUSES, gold_question__isnull=True)

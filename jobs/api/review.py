@@ -28,6 +28,11 @@ from marketplace.api.serializers import StrictInputSerializer, error_responses
 from workforce.models import WORKER_ID_REGEX
 
 MAX_BULK_ASSIGNMENTS = 100
+REWORK_HELP = (
+    "Also send the work back for rework: the rejection stands and the object's task is "
+    "re-issued to another worker (409 if the job has ended or the HIT has expired). Already "
+    "rejected work may be sent back this way too."
+)
 # Wide columns the review shapes never show: not read for a page of the queue.
 UNSHOWN_COLUMNS = (
     "hit__data_object__data",
@@ -164,11 +169,12 @@ class AssignmentRejectApi(APIView):
         feedback = serializers.CharField(
             max_length=FEEDBACK_MAX, help_text="Why; the worker sees it."
         )
+        rework = serializers.BooleanField(required=False, default=False, help_text=REWORK_HELP)
 
     @extend_schema(
         operation_id="assignment_reject",
-        description="Submitted -> rejected, with feedback the worker sees. Rejecting "
-        "rejected work changes nothing.",
+        description="Submitted -> rejected, with feedback the worker sees; with rework, the "
+        "task is re-issued to another worker. Rejecting rejected work changes nothing.",
         request=InputSerializer,
         responses={200: ReviewAssignmentSerializer, **error_responses(400, 404, 409)},
     )
@@ -236,10 +242,12 @@ class AssignmentsRejectApi(APIView):
         feedback = serializers.CharField(
             max_length=FEEDBACK_MAX, help_text="Why; every worker named sees it."
         )
+        rework = serializers.BooleanField(required=False, default=False, help_text=REWORK_HELP)
 
     @extend_schema(
         operation_id="assignments_reject",
-        description="Reject many assignments with the same feedback, all or nothing.",
+        description="Reject many assignments with the same feedback, all or nothing; with "
+        "rework, each task is re-issued to another worker.",
         request=InputSerializer,
         responses={200: ReviewResultSerializer, **error_responses(400, 404, 409)},
     )

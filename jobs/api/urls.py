@@ -2,6 +2,7 @@
 
 from django.urls import path, register_converter
 
+from jobs.api.chaining import JobChainApi
 from jobs.api.gold import (
     GoldSetDetailApi,
     GoldSetListApi,
@@ -69,6 +70,7 @@ urlpatterns = [
     path(f"{JOB}hits/", JobHITListApi.as_view(), name="api-job-hits"),
     path(f"{JOB}output/", JobOutputApi.as_view(), name="api-job-output"),
     path(f"{JOB}responses/", JobResponsesApi.as_view(), name="api-job-responses"),
+    path(f"{JOB}chain/", JobChainApi.as_view(), name="api-job-chain"),
     path(f"{JOB}gold/", JobGoldListApi.as_view(), name="api-job-gold"),
     path(f"{JOB}gold/<int:gold_id>/", JobGoldDetailApi.as_view(), name="api-job-gold-detail"),
     path("gold-sets/", GoldSetListApi.as_view(), name="api-gold-sets"),

@@ -26,6 +26,8 @@ from jobs.services.dispatch import (
     assignment_return,
     assignment_submit,
 )
+from jobs.tasktypes import task_type_get
+from jobs.tasktypes.audit import AuditTaskType, prior_label
 from marketplace.api.pagination import CursorPagination, paginated_response
 from marketplace.api.permissions import SessionOnly
 from marketplace.api.serializers import OutputSerializer, StrictInputSerializer, error_responses
@@ -92,6 +94,11 @@ class TaskDataSerializer(OutputSerializer):
         "stored files), or null.",
     )
     text = serializers.CharField(allow_null=True, help_text="The object's text, or null.")
+    prior_label = serializers.CharField(
+        allow_null=True,
+        help_text="Label verification and adjustment: the class name of the label to judge "
+        "or correct; null for other task types.",
+    )
 
 
 class TaskSerializer(OutputSerializer):
@@ -164,6 +171,17 @@ def _earning_figures(row: dict) -> dict:
     }
 
 
+def _prior_class_name(assignment: Assignment) -> str | None:
+    """An audit task's prior label (what the worker judges or corrects), else None."""
+    job = assignment.hit.job
+    if not isinstance(task_type_get(job.task_type), AuditTaskType):
+        return None
+    prior = prior_label(
+        assignment.hit.data_object.data, attribute=job.source_label_attribute_name or None
+    )
+    return prior.class_name if prior is not None else None
+
+
 def task_body(*, assignment: Assignment, worker: WorkerProfile, request) -> dict:
     """The task of one of `worker`'s assignments; only the assignment's own data object."""
     job = assignment.hit.job
@@ -178,6 +196,7 @@ def task_body(*, assignment: Assignment, worker: WorkerProfile, request) -> dict
             "data": {
                 "source_url": task_file_url(assignment=assignment, request=request),
                 "text": source if isinstance(source, str) else None,
+                "prior_label": _prior_class_name(assignment),
             },
             "answer": assignment.answer,
             "done_in_job": (

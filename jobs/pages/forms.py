@@ -233,6 +233,8 @@ class ReviewForm(forms.Form):
 
     assignment_ids = AssignmentIdsField(required=False)
     feedback = forms.CharField(max_length=1024, required=False, widget=forms.Textarea())
+    # With a rejection: send the work back for rework (its task is re-issued).
+    rework = forms.BooleanField(required=False)
     action = forms.ChoiceField(choices=[(action, action) for action in ACTIONS], required=False)
     approve_one = forms.RegexField(regex=ENTITY_ID_REGEX, required=False)
     reject_one = forms.RegexField(regex=ENTITY_ID_REGEX, required=False)
@@ -260,6 +262,8 @@ class TaskAnswerForm(forms.Form):
     label = forms.CharField(
         max_length=256, strip=False, error_messages={"required": "Pick a label."}
     )
+    # Label verification's optional comment (other types have no comment field).
+    comment = forms.CharField(required=False, max_length=1000)
     active_seconds = forms.CharField(required=False)
 
     def clean_active_seconds(self) -> int | None:

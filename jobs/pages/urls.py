@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from jobs.pages import gold, quality_rules, views
+from jobs.pages import chaining, gold, quality_rules, views
 
 urlpatterns = [
     path("jobs/", views.job_list_page, name="job_list"),
@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("jobs/<int:job_id>/manifest/", views.job_manifest_upload, name="job_manifest"),
     path("jobs/<int:job_id>/review/", views.job_review_page, name="job_review"),
+    path("jobs/<int:job_id>/chain/", chaining.job_chain_page, name="job_chain"),
     path("jobs/<int:job_id>/gold/", gold.job_gold_page, name="job_gold"),
     path(
         "jobs/<int:job_id>/gold/<int:gold_id>/deactivate/",

@@ -400,7 +400,12 @@ def job_review_page(request, job_id):
     action, feedback = form.cleaned_data["action"], form.cleaned_data["feedback"]
     try:
         if action == "reject":
-            assignments_reject(actor=request.user, assignments=assignments, feedback=feedback)
+            assignments_reject(
+                actor=request.user,
+                assignments=assignments,
+                feedback=feedback,
+                rework=form.cleaned_data["rework"],
+            )
         else:
             assignments_approve(
                 actor=request.user,
@@ -413,7 +418,10 @@ def job_review_page(request, job_id):
         return _render_review(request, job, filters, form=form, status=error.status_code)
     count = len(assignments)
     verb = "Rejected" if action == "reject" else "Approved"
-    messages.success(request, f"{verb} {count} assignment{'s' if count != 1 else ''}.")
+    reissued = (
+        " and sent back for rework" if action == "reject" and form.cleaned_data["rework"] else ""
+    )
+    messages.success(request, f"{verb}{reissued} {count} assignment{'s' if count != 1 else ''}.")
     return redirect(_review_url(job, filters))
 
 
@@ -591,15 +599,26 @@ def work_task_page(request, assignment_id):
         return _render_task(request, assignment, worker=worker, form=form, status=400)
     try:
         # Owns its transactions: a late submit commits the abandonment, then refuses.
+        answer = {"label": form.cleaned_data["label"]}
+        if form.cleaned_data["comment"]:
+            answer["comment"] = form.cleaned_data["comment"]
         assignment_submit(
             worker=worker,
             assignment=assignment,
-            answer={"label": form.cleaned_data["label"]},
+            answer=answer,
             active_seconds=form.cleaned_data["active_seconds"],
         )
     except DomainError as error:
         _add_errors(
-            form, error, field_for=lambda name: "label" if name.startswith("answer") else name
+            form,
+            error,
+            field_for=lambda name: (
+                "comment"
+                if name == "answer.comment"
+                else "label"
+                if name.startswith("answer")
+                else name
+            ),
         )
         assignment = assignment_access_for_worker(worker=worker, assignment_id=assignment_id)
         return _render_task(request, assignment, worker=worker, form=form, status=error.status_code)

@@ -1,26 +1,45 @@
 """Review: a requester approves or rejects submitted assignments (one or many), overrides a
-rejection within 30 days, and submitted work is approved automatically when its
-auto-approval time comes.
+rejection within 30 days, sends rejected work back for rework (its slot is re-issued to
+another worker), and submitted work is approved automatically when its auto-approval time
+comes.
 
-Only assignment rows are locked here (in id order), so reviews never wait for a HIT and
-never deadlock a submit or a sweep.
+Approval and plain rejection lock only assignment rows (in id order), so they never wait
+for a HIT and never deadlock a submit or a sweep. Rework re-issues slots, so it locks the
+HITs first (in id order), then the assignments, as the services' lock order wants.
 """
 
 from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from jobs.models import REJECTION_OVERRIDE_WINDOW, Assignment, AssignmentStatus
+from jobs.models import (
+    HIT,
+    REJECTION_OVERRIDE_WINDOW,
+    Assignment,
+    AssignmentStatus,
+    DataObject,
+    DataObjectStatus,
+    HITStatus,
+    JobStatus,
+    LabelingJob,
+)
 from jobs.services.consolidation import answers_are_in
 from jobs.services.jobs import lock_options
+from jobs.services.slots import hit_add_slot_locked
 from marketplace.celery import enqueue_on_commit
 from marketplace.exceptions import Conflict, InvalidInput, NotFound
 from marketplace.models import Membership, User
 from notifications import events
 
 FEEDBACK_MAX = 1024  # Assignment.requester_feedback; Mechanical Turk allows 1024 too
+# The job counter of each status an object leaves when its work is sent back for rework.
+REOPENED_COUNTERS = {
+    DataObjectStatus.HUMAN_LABELED: "human_labeled",
+    DataObjectStatus.FAILED: "failed_objects",
+}
 
 
 def _feedback_clean(feedback: object, *, required: bool) -> str:
@@ -102,7 +121,9 @@ def _approve_locked(
         _reconsolidate(assignment)
 
 
-def _reject_locked(assignment: Assignment, *, feedback: str, now: datetime) -> None:
+def _reject_locked(
+    assignment: Assignment, *, feedback: str, now: datetime, reconsolidate: bool = True
+) -> None:
     if assignment.status == AssignmentStatus.REJECTED:
         return
     if assignment.status != AssignmentStatus.SUBMITTED:
@@ -122,7 +143,8 @@ def _reject_locked(assignment: Assignment, *, feedback: str, now: datetime) -> N
     assignment.save(update_fields=["status", "rejected_at", "requester_feedback", "updated_at"])
     events.assignment_event_emit(assignment=assignment)
     # Money: the payments issue releases the escrowed reward back to the budget here.
-    _reconsolidate(assignment)
+    if reconsolidate:
+        _reconsolidate(assignment)
 
 
 @transaction.atomic
@@ -145,16 +167,114 @@ def assignments_approve(
     return locked
 
 
+def _lock_hits_for_rework(*, actor: User, assignments: Iterable[Assignment]) -> dict[int, HIT]:
+    """Lock the HITs of the assignments (in id order, before the assignments themselves),
+    with their jobs; NotFound for any assignment outside the actor's organizations."""
+    ids = sorted({assignment.pk for assignment in assignments})
+    organizations = Membership.objects.filter(user=actor).values("organization_id")
+    hit_ids = set(
+        Assignment.objects.filter(
+            pk__in=ids, hit__job__organization_id__in=organizations
+        ).values_list("hit_id", flat=True)
+    )
+    return {
+        hit.pk: hit
+        for hit in HIT.objects.select_for_update(**lock_options())
+        .select_related("job")
+        .filter(pk__in=hit_ids)
+        .order_by("pk")
+    }
+
+
+def _check_reissue(assignment: Assignment, hit: HIT, *, now: datetime) -> None:
+    """Refuse rework, before anything changes, when the slot cannot be re-issued."""
+    job = hit.job
+    if job.status not in (JobStatus.RUNNING, JobStatus.PAUSED):
+        raise Conflict(
+            f"Assignment {assignment.assignment_id} cannot be sent back for rework: its job "
+            f'is "{job.status}", so its tasks can no longer be re-issued.',
+            code="job_not_running",
+        )
+    if hit.status == HITStatus.DISPOSED or hit.expires_at <= now:
+        raise Conflict(
+            f"Assignment {assignment.assignment_id} cannot be sent back for rework: its HIT "
+            "has expired.",
+            code="hit_expired",
+        )
+    if hit.is_gold:
+        raise Conflict(
+            f"Assignment {assignment.assignment_id} answered a control task; there is "
+            "nothing to re-issue.",
+            code="hit_full",
+        )
+
+
+def _rework_locked(assignment: Assignment, hit: HIT, *, feedback: str, now: datetime) -> None:
+    """Reject (if not yet) and re-issue the slot: the HIT takes one more worker. Caller
+    holds the HIT's lock, then the assignment's. A re-issued assignment is left alone."""
+    if assignment.reissued_at is not None:
+        return
+    if assignment.status != AssignmentStatus.REJECTED:
+        _reject_locked(assignment, feedback=feedback, now=now, reconsolidate=False)
+    hit_add_slot_locked(hit=hit, job=hit.job, now=now)
+    assignment.reissued_at = now
+    assignment.save(update_fields=["reissued_at", "updated_at"])
+    _object_reopen_locked(data_object_id=hit.data_object_id, job_id=hit.job_id, now=now)
+
+
+def _object_reopen_locked(*, data_object_id: int, job_id: int, now: datetime) -> None:
+    """The object waits for its re-issued answer unlabeled: it leaves the output and the
+    job's counters, so the job cannot complete without that answer; the submit that brings
+    it queues the object's consolidation. Locks the object after its HIT and assignment."""
+    data_object = DataObject.objects.select_for_update(**lock_options()).get(pk=data_object_id)
+    counter = REOPENED_COUNTERS.get(data_object.status)
+    if counter is None:
+        return
+    data_object.status = DataObjectStatus.UNLABELED
+    data_object.label = data_object.label_metadata = data_object.confidence = None
+    data_object.labeled_at = None
+    data_object.save(
+        update_fields=[
+            "status",
+            "label",
+            "label_metadata",
+            "confidence",
+            "labeled_at",
+            "updated_at",
+        ]
+    )
+    LabelingJob.objects.filter(pk=job_id).update(**{counter: F(counter) - 1}, updated_at=now)
+
+
 @transaction.atomic
 def assignments_reject(
-    *, actor: User, assignments: Iterable[Assignment], feedback: str
+    *, actor: User, assignments: Iterable[Assignment], feedback: str, rework: bool = False
 ) -> list[Assignment]:
-    """Reject many assignments with the feedback their workers will see, all or nothing."""
+    """Reject many assignments with the feedback their workers will see, all or nothing.
+
+    With `rework`, each is also sent back for rework: the rejection stands and the
+    object's slot is re-issued, so another worker (never the same one) answers it and the
+    object is consolidated again with that answer; meanwhile the object is unlabeled.
+    Already rejected work may be sent back later the same way. Conflict, with nothing
+    changed, when a job has ended or a HIT has expired. Idempotent: re-issued work is not
+    re-issued again.
+    """
+    assignments = list(assignments)
     feedback = _feedback_clean(feedback, required=True)
+    hits = _lock_hits_for_rework(actor=actor, assignments=assignments) if rework else {}
     locked = _lock_for_review(actor=actor, assignments=assignments)
     now = timezone.now()
-    for assignment in locked:
-        _reject_locked(assignment, feedback=feedback, now=now)
+    if not rework:
+        for assignment in locked:
+            _reject_locked(assignment, feedback=feedback, now=now)
+        return locked
+    pending = [assignment for assignment in locked if assignment.reissued_at is None]
+    for assignment in pending:
+        if assignment.status not in (AssignmentStatus.SUBMITTED, AssignmentStatus.REJECTED):
+            _reject_locked(assignment, feedback=feedback, now=now)  # raises: not submitted
+        _check_reissue(assignment, hits[assignment.hit_id], now=now)
+    for assignment in pending:
+        _rework_locked(assignment, hits[assignment.hit_id], feedback=feedback, now=now)
     return locked
 
 
@@ -175,9 +295,14 @@ def assignment_approve(
     )[0]
 
 
-def assignment_reject(*, actor: User, assignment: Assignment, feedback: str) -> Assignment:
-    """Submitted -> rejected; `feedback` is required and shown to the worker. Idempotent."""
-    return assignments_reject(actor=actor, assignments=[assignment], feedback=feedback)[0]
+def assignment_reject(
+    *, actor: User, assignment: Assignment, feedback: str, rework: bool = False
+) -> Assignment:
+    """Submitted -> rejected; `feedback` is required and shown to the worker; with
+    `rework`, the slot is re-issued to another worker (see assignments_reject). Idempotent."""
+    return assignments_reject(
+        actor=actor, assignments=[assignment], feedback=feedback, rework=rework
+    )[0]
 
 
 @transaction.atomic

@@ -3,6 +3,8 @@ package and one line in REGISTRY."""
 
 from jobs.tasktypes.base import TaskType
 from jobs.tasktypes.image_classification import ImageClassification
+from jobs.tasktypes.label_adjustment import LabelAdjustment
+from jobs.tasktypes.label_verification import LabelVerification
 from jobs.tasktypes.text_classification import TextClassification
 from marketplace.exceptions import InvalidInput
 
@@ -11,6 +13,8 @@ REGISTRY: dict[str, TaskType] = {
     for task_type in (
         ImageClassification(),
         TextClassification(),
+        LabelVerification(),
+        LabelAdjustment(),
     )
 }
 

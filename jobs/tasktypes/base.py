@@ -58,9 +58,16 @@ class TaskType:
         """Whether a (validated) answer counts as correct against a gold answer."""
         raise NotImplementedError
 
-    def consolidate(self, answers: list[dict], *, labels: list[str]) -> Consolidation:
-        """One label from several workers' validated answers (at least one)."""
+    def consolidate(
+        self, answers: list[dict], *, labels: list[str], data: dict | None = None
+    ) -> Consolidation:
+        """One label from several workers' validated answers (at least one); `data` is the
+        object's manifest line (verification and adjustment types read the prior label)."""
         raise NotImplementedError
+
+    def job_output_type(self, *, job) -> str:
+        """The metadata `type` of the job's labels (adjustment jobs take their source's)."""
+        return self.output_type
 
     # Categorical consolidation through jobs.inference (majority vote, skill-weighted vote,
     # Dawid-Skene): each validated answer becomes one of `categories` by index, the library

@@ -101,7 +101,9 @@ class SingleLabelClassification(TaskType):
     def consolidated_answer(self, *, label: object, metadata: dict) -> dict:
         return {"label": metadata.get("class-name")}
 
-    def consolidate(self, answers: list[dict], *, labels: list[str]) -> Consolidation:
+    def consolidate(
+        self, answers: list[dict], *, labels: list[str], data: dict | None = None
+    ) -> Consolidation:
         """Majority vote. Confidence is the winning label's share of the votes, rounded
         to 2 places as Ground Truth writes it; a tie goes to the label listed first in the
         job, so the result never depends on the order answers arrived in."""

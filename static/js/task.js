@@ -81,6 +81,12 @@ function bindTask(task) {
     button.focus({ preventScroll: true });
   };
 
+  // Label adjustment: the prior label starts selected, so Enter keeps it.
+  const preselected = buttons.find((button) => button.hasAttribute("data-preselected"));
+  if (preselected) {
+    select(preselected);
+  }
+
   const submitWith = (button) => {
     if (sending || button.disabled) {
       return;

@@ -64,7 +64,7 @@ def task(assignment: Assignment, *, source_url, text=None, answer=None, done=0) 
         "status": assignment.status,
         "deadline": iso(assignment.deadline),
         "job": task_job_body(assignment.hit.job),
-        "data": {"source_url": source_url, "text": text},
+        "data": {"source_url": source_url, "text": text, "prior_label": None},
         "answer": answer,
         "done_in_job": done,
     }

@@ -18,7 +18,12 @@ text = task_type_get("text-classification")
 
 
 def test_registry_holds_both_types_by_key():
-    assert set(REGISTRY) == {"image-classification", "text-classification"}
+    assert set(REGISTRY) == {
+        "image-classification",
+        "text-classification",
+        "label-verification",
+        "label-adjustment",
+    }
     assert isinstance(REGISTRY["image-classification"], ImageClassification)
     assert isinstance(REGISTRY["text-classification"], TextClassification)
     assert all(isinstance(task_type, TaskType) for task_type in REGISTRY.values())
@@ -31,7 +36,8 @@ def test_task_type_get_unknown_key_names_the_known_keys():
     assert error.value.fields == {
         "task_type": [
             'Unknown task type "bounding-box". Known task types: '
-            '"image-classification", "text-classification".'
+            '"image-classification", "text-classification", "label-verification", '
+            '"label-adjustment".'
         ]
     }
 
@@ -48,6 +54,8 @@ def test_task_type_choices_pairs_keys_with_names():
     assert task_type_choices() == [
         ("image-classification", "Image classification (single label)"),
         ("text-classification", "Text classification (single label)"),
+        ("label-verification", "Label verification"),
+        ("label-adjustment", "Label adjustment"),
     ]
 
 

@@ -79,7 +79,7 @@ def test_an_admin_creates_a_draft_listing_with_its_prices():
             {
                 "prices.0.task_type": [
                     'Unknown task type "poetry". Known task types: "image-classification", '
-                    '"text-classification".'
+                    '"text-classification", "label-verification", "label-adjustment".'
                 ]
             },
         ),
