@@ -58,13 +58,6 @@ class TaskType:
         """Whether a (validated) answer counts as correct against a gold answer."""
         raise NotImplementedError
 
-    def consolidate(
-        self, answers: list[dict], *, labels: list[str], data: dict | None = None
-    ) -> Consolidation:
-        """One label from several workers' validated answers (at least one); `data` is the
-        object's manifest line (verification and adjustment types read the prior label)."""
-        raise NotImplementedError
-
     def job_output_type(self, *, job) -> str:
         """The metadata `type` of the job's labels (adjustment jobs take their source's)."""
         return self.output_type
@@ -97,6 +90,6 @@ class TaskType:
         raise NotImplementedError
 
     def consolidated_answer(self, *, label: object, metadata: dict) -> dict:
-        """A consolidated label (as `consolidate` made it) in the form of an answer, to
+        """A consolidated label (as `consolidated` made it) in the form of an answer, to
         judge a worker's answer against it with `answers_match`."""
         raise NotImplementedError

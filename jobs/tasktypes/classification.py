@@ -4,7 +4,6 @@ The two types differ only in their manifest key ("source-ref" or "source"), temp
 output `type`; everything else (answer schema, gold comparison, majority vote) is here.
 """
 
-from collections import Counter
 from urllib.parse import urlsplit
 
 from jobs.tasktypes.base import AnswerInvalid, Consolidation, TaskType
@@ -100,21 +99,6 @@ class SingleLabelClassification(TaskType):
 
     def consolidated_answer(self, *, label: object, metadata: dict) -> dict:
         return {"label": metadata.get("class-name")}
-
-    def consolidate(
-        self, answers: list[dict], *, labels: list[str], data: dict | None = None
-    ) -> Consolidation:
-        """Majority vote. Confidence is the winning label's share of the votes, rounded
-        to 2 places as Ground Truth writes it; a tie goes to the label listed first in the
-        job, so the result never depends on the order answers arrived in."""
-        if not answers:
-            raise ValueError("consolidate needs at least one answer.")
-        votes = Counter(self.validate_answer(answer, labels=labels)["label"] for answer in answers)
-        index, name = min(enumerate(labels), key=lambda indexed: (-votes[indexed[1]], indexed[0]))
-        # Ground Truth's output: "confidence (0-1; 0.00 when there is 1 worker)". One
-        # worker's answer is not agreement, so it gets 0.0, not 1.0.
-        confidence = 0.0 if len(answers) == 1 else round(votes[name] / len(answers), 2)
-        return Consolidation(label=index, confidence=confidence, metadata={"class-name": name})
 
     def answer_category(self, answer: dict, *, labels: list[str]) -> int:
         return labels.index(answer["label"])

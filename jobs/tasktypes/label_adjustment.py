@@ -39,17 +39,6 @@ class LabelAdjustment(AuditTaskType):
         prior = prior_label(first or {})
         return str(prior.metadata.get("type") or self.output_type) if prior else self.output_type
 
-    def consolidate(
-        self, answers: list[dict], *, labels: list[str], data: dict | None = None
-    ) -> Consolidation:
-        result = super().consolidate(answers, labels=labels)
-        normal = [self.validate_answer(answer, labels=labels) for answer in answers]
-        return Consolidation(
-            label=result.label,
-            confidence=result.confidence,
-            metadata={**result.metadata, "adjustment-status": adjustment_status(normal, data=data)},
-        )
-
     def consolidated(
         self,
         *,

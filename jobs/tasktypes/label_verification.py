@@ -53,19 +53,6 @@ class LabelVerification(AuditTaskType):
             raise AnswerInvalid(problems)
         return {**normal, "comment": comment} if comment else normal
 
-    def consolidate(
-        self, answers: list[dict], *, labels: list[str], data: dict | None = None
-    ) -> Consolidation:
-        """Majority vote on the judgments (as single-label classification), with the
-        comments as `worker-feedback`."""
-        result = super().consolidate(answers, labels=labels)
-        normal = [self.validate_answer(answer, labels=labels) for answer in answers]
-        return Consolidation(
-            label=result.label,
-            confidence=result.confidence,
-            metadata={**result.metadata, "worker-feedback": worker_feedback(normal)},
-        )
-
     def consolidated(
         self,
         *,

@@ -1,6 +1,6 @@
 """The label verification and label adjustment task types: the prior label on a manifest
-line, the answers they take, and their Ground Truth outputs through both consolidation
-interfaces (majority `consolidate` and the categorical `consolidated`)."""
+line, the answers they take, and their Ground Truth outputs through the categorical
+consolidation interface (`consolidated`)."""
 
 import re
 
@@ -199,7 +199,6 @@ def test_verification_consolidates_the_judgments_with_the_comments_as_worker_fee
         },
     )
 
-    assert verification.consolidate(answers, labels=VERIFY, data=line()) == expected
     assert (
         verification.consolidated(
             category=verification.answer_category(answers[0], labels=VERIFY),
@@ -213,7 +212,9 @@ def test_verification_consolidates_the_judgments_with_the_comments_as_worker_fee
 
 
 def test_one_verification_without_comments_has_empty_feedback_and_confidence_zero():
-    result = verification.consolidate([{"label": "Correct"}], labels=VERIFY)
+    result = verification.consolidated(
+        category=0, confidence=1.0, answers=[{"label": "Correct"}], labels=VERIFY, data=line()
+    )
 
     assert result == Consolidation(
         label=0, confidence=0.0, metadata={"class-name": "Correct", "worker-feedback": []}
@@ -235,14 +236,12 @@ def test_adjustment_reports_whether_any_worker_changed_the_prior_label(
     data = line(class_name="dog")
     category = ANIMALS.index(class_name)
 
-    old = adjustment.consolidate(answers, labels=ANIMALS, data=data)
-    new = adjustment.consolidated(
+    result = adjustment.consolidated(
         category=category, confidence=0.9, answers=answers, labels=ANIMALS, data=data
     )
 
-    for result in (old, new):
-        assert result.label == label
-        assert result.metadata == {"class-name": class_name, "adjustment-status": status}
+    assert result.label == label
+    assert result.metadata == {"class-name": class_name, "adjustment-status": status}
 
 
 # The worker's task pages.

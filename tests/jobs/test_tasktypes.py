@@ -209,58 +209,27 @@ def test_answers_match_on_the_same_label_only():
     assert text.answers_match({"label": "cat"}, {"label": "cat"}, tolerance=0.5)
 
 
-# Consolidation.
+# Consolidation: a task type codes answers into categories for jobs.inference and turns
+# the inferred category and its posterior into Ground Truth's label.
 
 
-def test_consolidate_unanimous():
-    answers = [{"label": "dog"}] * 3
-
-    assert image.consolidate(answers, labels=LABELS) == Consolidation(
-        label=1, confidence=1.0, metadata={"class-name": "dog"}
-    )
+def test_an_answer_is_coded_as_its_labels_index():
+    assert [image.answer_category({"label": name}, labels=LABELS) for name in LABELS] == [0, 1, 2]
+    assert text.categories(labels=LABELS) == LABELS
 
 
-def test_consolidate_split_takes_the_majority_with_its_share():
+def test_the_label_is_the_class_index_with_its_name_and_the_posterior_to_two_places():
     answers = [{"label": "bird"}, {"label": "dog"}, {"label": "bird"}]
 
-    assert text.consolidate(answers, labels=LABELS) == Consolidation(
-        label=2, confidence=0.67, metadata={"class-name": "bird"}
-    )
+    assert text.consolidated(
+        category=2, confidence=0.6666, answers=answers, labels=LABELS, data={}
+    ) == Consolidation(label=2, confidence=0.67, metadata={"class-name": "bird"})
 
 
-def test_consolidate_tie_goes_to_the_label_listed_first_whatever_the_order():
-    answers = [{"label": "bird"}, {"label": "dog"}, {"label": "cat"}, {"label": "dog"}]
-    answers_reversed = list(reversed(answers))
-    tie = [{"label": "bird"}, {"label": "dog"}]
-
-    assert image.consolidate(answers, labels=LABELS) == Consolidation(
-        label=1, confidence=0.5, metadata={"class-name": "dog"}
-    )
-    assert image.consolidate(answers_reversed, labels=LABELS) == image.consolidate(
-        answers, labels=LABELS
-    )
-    assert image.consolidate(tie, labels=LABELS) == Consolidation(
-        label=1, confidence=0.5, metadata={"class-name": "dog"}
-    )
-    assert image.consolidate(tie, labels=["bird", "dog"]) == Consolidation(
-        label=0, confidence=0.5, metadata={"class-name": "bird"}
-    )
-
-
-def test_consolidate_one_worker_has_confidence_zero_as_in_ground_truth():
-    assert image.consolidate([{"label": "cat"}], labels=LABELS) == Consolidation(
-        label=0, confidence=0.0, metadata={"class-name": "cat"}
-    )
-
-
-def test_consolidate_refuses_no_answers_and_bad_answers():
-    with pytest.raises(ValueError, match="at least one answer"):
-        image.consolidate([], labels=LABELS)
-    with pytest.raises(AnswerInvalid):
-        image.consolidate([{"label": "dog"}, {"label": "fish"}], labels=LABELS)
-
-
-# Templates.
+def test_one_workers_answer_has_confidence_zero_as_in_ground_truth():
+    assert image.consolidated(
+        category=0, confidence=0.9, answers=[{"label": "cat"}], labels=LABELS, data={}
+    ) == Consolidation(label=0, confidence=0.0, metadata={"class-name": "cat"})
 
 
 def test_image_template_shows_the_image_and_numbered_label_buttons(db):
