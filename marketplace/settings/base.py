@@ -205,6 +205,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    "payments-reconcile-ledger": {
+        "task": "payments.ledger_reconcile",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
+    },
 }
 
 # Consolidation (docs/consolidation.md): a job-wide refit every this many labeled objects

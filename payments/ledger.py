@@ -1,0 +1,268 @@
+"""The posting service: balanced, idempotent ledger transactions and their corrections."""
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from marketplace.exceptions import Conflict, InvalidInput
+from payments.exceptions import InsufficientFunds
+from payments.models import (
+    ORGANIZATION_KINDS,
+    PLATFORM_KINDS,
+    WORKER_KINDS,
+    Account,
+    LedgerEntry,
+    LedgerTransaction,
+    TransactionKind,
+)
+from payments.money import MONEY_PLACES
+
+MAX_KEY_LENGTH = 255
+
+
+def _amount_errors(amount) -> str | None:
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        return "must be a Decimal (never a float)"
+    if amount != amount.quantize(MONEY_PLACES):
+        return "must have at most 4 decimal places"
+    if amount == 0:
+        return "must not be zero"
+    return None
+
+
+def _validate(*, idempotency_key, entries, kind, reference, reason, corrects) -> dict:
+    fields: dict[str, list[str]] = {}
+    if not isinstance(idempotency_key, str) or not idempotency_key.strip():
+        fields["idempotency_key"] = ["This field is required."]
+    elif len(idempotency_key) > MAX_KEY_LENGTH:
+        fields["idempotency_key"] = [f"Use at most {MAX_KEY_LENGTH} characters."]
+    if kind not in TransactionKind.values:
+        fields["kind"] = [f"Unknown transaction kind {kind!r}."]
+    if not isinstance(reference, str) or not reference.strip() or len(reference) > 200:
+        fields["reference"] = ['Name what caused it, like "assignment:<id>" (200 characters).']
+    if corrects is not None and not (isinstance(reason, str) and reason.strip()):
+        fields["reason"] = ["A correction needs a reason."]
+    if len(reason or "") > 1000:
+        fields["reason"] = ["Use at most 1000 characters."]
+    entry_errors = []
+    if len(entries) < 2:
+        entry_errors.append("A transaction needs at least two entries.")
+    seen = set()
+    for position, entry in enumerate(entries):
+        try:
+            account, amount = entry
+        except (TypeError, ValueError):
+            entry_errors.append(f"Entry {position}: give (account, amount).")
+            continue
+        if not isinstance(account, Account) or account.pk is None:
+            entry_errors.append(f"Entry {position}: the account must be a saved Account.")
+        elif account.pk in seen:
+            entry_errors.append(f"Entry {position}: account {account.pk} appears twice.")
+        else:
+            seen.add(account.pk)
+        problem = _amount_errors(amount)
+        if problem:
+            entry_errors.append(f"Entry {position}: the amount {problem}.")
+    if entry_errors:
+        fields["entries"] = entry_errors
+    return fields
+
+
+def _parameters_hash(*, kind, reference, reason, corrects_id, legs) -> str:
+    canonical = json.dumps(
+        {
+            "kind": kind,
+            "reference": reference,
+            "reason": reason,
+            "corrects": corrects_id,
+            "entries": sorted((account_id, str(amount)) for account_id, amount in legs),
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _existing(*, idempotency_key: str, parameters_hash: str) -> LedgerTransaction | None:
+    """The transaction already posted under this key, or None; Conflict if its parameters
+    differ (Stripe's rule for a reused idempotency key)."""
+    existing = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None and existing.parameters_hash != parameters_hash:
+        raise Conflict(
+            "This idempotency key was already used with different parameters.",
+            fields={"idempotency_key": ["Already used for a different posting."]},
+            code="idempotency_key_reused",
+        )
+    return existing
+
+
+@transaction.atomic
+def ledger_post(
+    *,
+    idempotency_key: str,
+    entries: Sequence[tuple[Account, Decimal]],
+    kind: str,
+    reference: str,
+    reason: str = "",
+    actor=None,
+    corrects: LedgerTransaction | None = None,
+) -> LedgerTransaction:
+    """Post one balanced transaction, or return the one already posted under this key.
+
+    Locks the accounts' rows in id order (so concurrent postings never deadlock), moves
+    their cached balances, and refuses with InsufficientFunds, changing nothing, an entry
+    that would take a must-not-go-negative account below zero. Raises InvalidInput for a
+    malformed posting and Conflict for a key reused with different parameters.
+    """
+    entries = list(entries)
+    fields = _validate(
+        idempotency_key=idempotency_key,
+        entries=entries,
+        kind=kind,
+        reference=reference,
+        reason=reason,
+        corrects=corrects,
+    )
+    if fields:
+        raise InvalidInput(fields=fields)
+    legs = [(account.pk, amount) for account, amount in entries]
+    parameters_hash = _parameters_hash(
+        kind=kind,
+        reference=reference,
+        reason=reason,
+        corrects_id=corrects.pk if corrects else None,
+        legs=legs,
+    )
+    # A retry usually finds its transaction here without taking any lock.
+    existing = _existing(idempotency_key=idempotency_key, parameters_hash=parameters_hash)
+    if existing is not None:
+        return existing
+
+    accounts = {
+        account.pk: account
+        for account in Account.objects.select_for_update()
+        .filter(pk__in=[account_id for account_id, _ in legs])
+        .order_by("pk")
+    }
+    if len(accounts) != len(legs):
+        raise InvalidInput(fields={"entries": ["An account does not exist."]})
+    # Under the locks: a concurrent posting of the same key on the same accounts has
+    # committed by now, and is found.
+    existing = _existing(idempotency_key=idempotency_key, parameters_hash=parameters_hash)
+    if existing is not None:
+        return existing
+
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for account_id, amount in legs:
+        totals[accounts[account_id].currency] += amount
+    unbalanced = {currency: total for currency, total in totals.items() if total != 0}
+    if unbalanced:
+        sums = ", ".join(f"{total} {currency}" for currency, total in sorted(unbalanced.items()))
+        raise InvalidInput(
+            fields={"entries": [f"The entries must sum to zero per currency; they sum to {sums}."]}
+        )
+    for account_id, amount in legs:
+        account = accounts[account_id]
+        if account.must_not_go_negative and account.balance + amount < 0:
+            shortfall = -(account.balance + amount)
+            raise InsufficientFunds(
+                f"{account.get_kind_display()} (account {account.pk}) holds "
+                f"{account.balance} {account.currency}; {shortfall} {account.currency} "
+                "more is needed.",
+                fields={"entries": [f"Account {account.pk} is short by {shortfall}."]},
+            )
+
+    try:
+        with transaction.atomic():
+            posted = LedgerTransaction.objects.create(
+                idempotency_key=idempotency_key,
+                kind=kind,
+                reference=reference,
+                reason=reason,
+                corrects=corrects,
+                parameters_hash=parameters_hash,
+                created_by=actor if getattr(actor, "pk", None) else None,
+            )
+    except IntegrityError:
+        # The same key committed meanwhile by a posting on other accounts.
+        existing = _existing(idempotency_key=idempotency_key, parameters_hash=parameters_hash)
+        if existing is None:
+            raise
+        return existing
+    LedgerEntry.objects.bulk_create(
+        LedgerEntry(
+            transaction=posted,
+            account_id=account_id,
+            amount=amount,
+            currency=accounts[account_id].currency,
+        )
+        for account_id, amount in legs
+    )
+    for account_id, amount in legs:
+        Account.objects.filter(pk=account_id).update(balance=F("balance") + amount)
+    return posted
+
+
+@transaction.atomic
+def ledger_correct(
+    *,
+    idempotency_key: str,
+    corrects: LedgerTransaction,
+    reason: str,
+    actor=None,
+    entries: Sequence[tuple[Account, Decimal]] | None = None,
+) -> LedgerTransaction:
+    """Post a correcting transaction with a reason; the corrected one is never edited.
+
+    Without `entries` it reverses `corrects` in full (every entry negated); with them it
+    posts those (a partial correction). Refused like any posting, e.g. when the money was
+    already moved on from a must-not-go-negative account.
+    """
+    if entries is None:
+        entries = [
+            (entry.account, -entry.amount)
+            for entry in corrects.entries.select_related("account").order_by("pk")
+        ]
+    return ledger_post(
+        idempotency_key=idempotency_key,
+        entries=entries,
+        kind=TransactionKind.CORRECTION,
+        reference=f"ledger_transaction:{corrects.pk}",
+        reason=reason,
+        actor=actor,
+        corrects=corrects,
+    )
+
+
+def account_get_or_create(*, kind: str, organization=None, worker=None, currency: str) -> Account:
+    """The (kind, owner, currency) account, created with a zero balance if missing."""
+    if not (isinstance(currency, str) and len(currency) == 3 and currency.isascii()):
+        raise InvalidInput(fields={"currency": ["Use a three-letter ISO 4217 code."]})
+    if not currency.isupper():
+        raise InvalidInput(fields={"currency": ["Use upper-case letters, like USD."]})
+    account, _ = Account.objects.get_or_create(
+        kind=kind, organization=organization, worker=worker, currency=currency
+    )
+    return account
+
+
+def organization_account(*, organization, kind: str, currency: str) -> Account:
+    if kind not in ORGANIZATION_KINDS:
+        raise ValueError(f"{kind} is not an organization's account")
+    return account_get_or_create(kind=kind, organization=organization, currency=currency)
+
+
+def worker_account(*, worker, kind: str, currency: str) -> Account:
+    if kind not in WORKER_KINDS:
+        raise ValueError(f"{kind} is not a worker's account")
+    return account_get_or_create(kind=kind, worker=worker, currency=currency)
+
+
+def platform_account(*, kind: str, currency: str) -> Account:
+    if kind not in PLATFORM_KINDS:
+        raise ValueError(f"{kind} is not a platform account")
+    return account_get_or_create(kind=kind, currency=currency)
