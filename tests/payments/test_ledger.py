@@ -368,7 +368,8 @@ def test_account_helpers_get_or_create_one_account_per_kind_owner_and_currency()
     assert first.must_not_go_negative
     assert pending.worker == worker
     assert pending.must_not_go_negative
-    assert fees.organization is None and fees.worker is None
+    assert fees.organization is None
+    assert fees.worker is None
     assert not fees.must_not_go_negative
     assert platform_account(kind=AccountKind.PLATFORM_FEE_REVENUE, currency="USD").pk == fees.pk
     with pytest.raises(ValueError, match="not a worker's account"):
