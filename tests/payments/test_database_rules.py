@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from payments.ledger import ledger_post
-from payments.models import LedgerEntry, LedgerTransaction, TransactionKind
+from payments.models import Account, LedgerEntry, LedgerTransaction, TransactionKind
 from tests.payments.factories import OrganizationAccountFactory, clearing, new_key, top_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -158,3 +158,30 @@ def test_a_posting_through_the_service_passes_the_commit_checks():
     )
 
     assert posted.entries.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("kind", "owner"),
+    [
+        ("organization_available", None),
+        ("worker_available", "organization"),
+        ("stripe_clearing", "organization"),
+    ],
+)
+def test_an_account_owner_must_match_its_kind(kind, owner):
+    organization = OrganizationAccountFactory().organization
+
+    with pytest.raises(IntegrityError, match="account_owner_matches_kind"), transaction.atomic():
+        Account.objects.create(
+            kind=kind, organization=organization if owner else None, currency="USD"
+        )
+
+
+def test_a_platform_account_exists_once_per_kind_and_currency():
+    clearing()
+
+    with (
+        pytest.raises(IntegrityError, match="account_once_per_platform_kind"),
+        transaction.atomic(),
+    ):
+        Account.objects.create(kind="stripe_clearing", currency="USD")
