@@ -117,6 +117,9 @@ def ledger_post(
     their cached balances, and refuses with InsufficientFunds, changing nothing, an entry
     that would take a must-not-go-negative account below zero. Raises InvalidInput for a
     malformed posting and Conflict for a key reused with different parameters.
+
+    Lock order: a caller that locks its own rows (HIT, assignment, job, JobWorker) does so
+    first; ledger accounts are always locked last.
     """
     entries = list(entries)
     fields = _validate(

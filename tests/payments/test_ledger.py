@@ -30,6 +30,7 @@ from tests.payments.factories import (
     new_key,
     top_up,
 )
+from tests.snapshots import database_snapshot
 from tests.workforce.factories import WorkerProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,10 +97,12 @@ def test_a_guarded_account_is_never_taken_below_zero_and_nothing_changes():
     organization = OrganizationAccountFactory()
     worker = WorkerAccountFactory()
     top_up(organization, "1.0000")
+    before = database_snapshot()
 
     with pytest.raises(InsufficientFunds) as refused:
         _pay(organization, worker, "1.5000", key="approve:too-much")
 
+    assert database_snapshot() == before
     assert refused.value.code == "insufficient_funds"
     assert f"account {organization.pk}" in refused.value.message
     assert "holds 1.0000 USD; 0.5000 USD more is needed" in refused.value.message
@@ -143,6 +146,7 @@ def test_malformed_postings_are_refused_with_field_messages(amounts, message):
         (account, Decimal(amount) if isinstance(amount, str) else amount)
         for account, amount in zip(accounts, amounts, strict=False)
     ]
+    before = database_snapshot()
 
     with pytest.raises(InvalidInput) as refused:
         ledger_post(
@@ -153,6 +157,7 @@ def test_malformed_postings_are_refused_with_field_messages(amounts, message):
         )
 
     assert message in " ".join(refused.value.fields["entries"])
+    assert database_snapshot() == before
     assert not LedgerTransaction.objects.exists()
     assert _balances(*accounts) == [Decimal("0.0000"), Decimal("0.0000")]
 
@@ -260,10 +265,12 @@ def test_the_same_key_with_other_parameters_is_a_conflict_and_changes_nothing(ch
     worker = WorkerAccountFactory()
     top_up(organization, "5.0000")
     _pay(organization, worker, "2.0000", key="approve:A3")
+    before = database_snapshot()
 
     with pytest.raises(Conflict) as refused:
         _pay(organization, worker, changed.pop("amount", "2.0000"), key="approve:A3", **changed)
 
+    assert database_snapshot() == before
     assert refused.value.status_code == 409
     assert refused.value.code == "idempotency_key_reused"
     assert "idempotency_key" in refused.value.fields
