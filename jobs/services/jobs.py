@@ -33,13 +33,12 @@ from jobs.models import (
     ConsolidationMethod,
     DataObject,
     DataObjectStatus,
-    GoldSet,
     HITStatus,
     JobEvent,
     JobStatus,
     LabelingJob,
 )
-from jobs.services.gold import gold_place_locked
+from jobs.services.gold import gold_place_locked, gold_set_check
 from jobs.services.locking import lock_options
 from jobs.services.slots import waiting_hits_reopen_locked
 from jobs.services.targeting import Target, job_target_apply
@@ -295,21 +294,15 @@ def _check_gold_set(job: LabelingJob, fields: dict, problems: dict) -> None:
         return
     if value is None:
         return
-    if isinstance(value, GoldSet):
-        value = value.pk
-    gold_set = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        gold_set = GoldSet.objects.filter(pk=value, organization_id=job.organization_id).first()
-    if gold_set is None:
-        problems["gold_set"] = ["No such gold set in the job's organization."]
-        return
-    task_type = fields.get("task_type", job.task_type)
-    labels = fields.get("labels", job.labels)
-    if gold_set.task_type != task_type or list(gold_set.labels) != list(labels):
-        problems["gold_set"] = [
-            f'The gold set "{gold_set.name}" is for {gold_set.task_type} with the labels '
-            f"{', '.join(gold_set.labels)}; the job's task type and labels must be the same."
-        ]
+    try:
+        gold_set = gold_set_check(
+            organization_id=job.organization_id,
+            task_type=fields.get("task_type", job.task_type),
+            labels=fields.get("labels", job.labels),
+            gold_set=value,
+        )
+    except InvalidInput as error:
+        problems.update(error.fields)
         return
     if "gold_set" in fields:
         fields["gold_set"] = gold_set
