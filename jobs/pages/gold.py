@@ -112,6 +112,22 @@ def _render_job_gold(request, job, *, form=None, status: int = 200):
     return render(request, "jobs/gold.html", context, status=status)
 
 
+def _gold_add_posted(request, *, add, render, done):
+    """The add-gold form posted to a job's or a gold set's page: `add(items)` stores the
+    questions, `render(form=, status=)` shows the page again with the form's errors, and
+    `done` is the redirect after a success."""
+    form = GoldAddForm(request.POST)
+    if not form.is_valid():
+        return render(form=form, status=400)
+    try:
+        added = add(form.items())
+    except DomainError as error:
+        _add_errors(form, error)
+        return render(form=form, status=error.status_code)
+    messages.success(request, f"Added {len(added)} gold question{'s' if len(added) != 1 else ''}.")
+    return done
+
+
 @login_required
 @content_security_policy
 @domain_errors_as_pages
@@ -119,16 +135,12 @@ def job_gold_page(request, job_id):
     job = job_access(actor=request.user, job_id=job_id)
     if request.method != "POST":
         return _render_job_gold(request, job)
-    form = GoldAddForm(request.POST)
-    if not form.is_valid():
-        return _render_job_gold(request, job, form=form, status=400)
-    try:
-        added = gold_add(actor=request.user, job=job, items=form.items())
-    except DomainError as error:
-        _add_errors(form, error)
-        return _render_job_gold(request, job, form=form, status=error.status_code)
-    messages.success(request, f"Added {len(added)} gold question{'s' if len(added) != 1 else ''}.")
-    return redirect("job_gold", job_id=job.pk)
+    return _gold_add_posted(
+        request,
+        add=lambda items: gold_add(actor=request.user, job=job, items=items),
+        render=lambda **options: _render_job_gold(request, job, **options),
+        done=redirect("job_gold", job_id=job.pk),
+    )
 
 
 @login_required
@@ -194,16 +206,12 @@ def gold_set_page(request, gold_set_id):
     gold_set = gold_set_access(actor=request.user, gold_set_id=gold_set_id)
     if request.method != "POST":
         return _render_gold_set(request, gold_set)
-    form = GoldAddForm(request.POST)
-    if not form.is_valid():
-        return _render_gold_set(request, gold_set, form=form, status=400)
-    try:
-        added = gold_set_add(actor=request.user, gold_set=gold_set, items=form.items())
-    except DomainError as error:
-        _add_errors(form, error)
-        return _render_gold_set(request, gold_set, form=form, status=error.status_code)
-    messages.success(request, f"Added {len(added)} question{'s' if len(added) != 1 else ''}.")
-    return redirect("gold_set_detail", gold_set_id=gold_set.pk)
+    return _gold_add_posted(
+        request,
+        add=lambda items: gold_set_add(actor=request.user, gold_set=gold_set, items=items),
+        render=lambda **options: _render_gold_set(request, gold_set, **options),
+        done=redirect("gold_set_detail", gold_set_id=gold_set.pk),
+    )
 
 
 @login_required
