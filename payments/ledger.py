@@ -16,6 +16,7 @@ from payments.models import (
     PLATFORM_KINDS,
     WORKER_KINDS,
     Account,
+    AccountKind,
     LedgerEntry,
     LedgerTransaction,
     TransactionKind,
@@ -73,10 +74,11 @@ def _validate(*, idempotency_key, entries, kind, reference, reason, corrects) ->
     return fields
 
 
-def _parameters_hash(*, kind, reference, reason, corrects_id, legs) -> str:
+def _parameters_hash(*, kind, reference, reason, corrects_id, job_id, legs) -> str:
     canonical = json.dumps(
         {
             "kind": kind,
+            "job": job_id,
             "reference": reference,
             "reason": reason,
             "corrects": corrects_id,
@@ -110,6 +112,7 @@ def ledger_post(
     reason: str = "",
     actor=None,
     corrects: LedgerTransaction | None = None,
+    job=None,
 ) -> LedgerTransaction:
     """Post one balanced transaction, or return the one already posted under this key.
 
@@ -138,6 +141,7 @@ def ledger_post(
         reference=reference,
         reason=reason,
         corrects_id=corrects.pk if corrects else None,
+        job_id=job.pk if job is not None else None,
         legs=legs,
     )
     # A retry usually finds its transaction here without taking any lock.
@@ -187,6 +191,7 @@ def ledger_post(
                 reference=reference,
                 reason=reason,
                 corrects=corrects,
+                job=job,
                 parameters_hash=parameters_hash,
                 created_by=actor if getattr(actor, "pk", None) else None,
             )
@@ -238,25 +243,39 @@ def ledger_correct(
         reason=reason,
         actor=actor,
         corrects=corrects,
+        job=corrects.job,
     )
 
 
-def account_get_or_create(*, kind: str, organization=None, worker=None, currency: str) -> Account:
+def account_get_or_create(
+    *, kind: str, organization=None, worker=None, job=None, currency: str
+) -> Account:
     """The (kind, owner, currency) account, created with a zero balance if missing."""
     if not (isinstance(currency, str) and len(currency) == 3 and currency.isascii()):
         raise InvalidInput(fields={"currency": ["Use a three-letter ISO 4217 code."]})
     if not currency.isupper():
         raise InvalidInput(fields={"currency": ["Use upper-case letters, like USD."]})
     account, _ = Account.objects.get_or_create(
-        kind=kind, organization=organization, worker=worker, currency=currency
+        kind=kind, organization=organization, worker=worker, job=job, currency=currency
     )
     return account
 
 
 def organization_account(*, organization, kind: str, currency: str) -> Account:
-    if kind not in ORGANIZATION_KINDS:
-        raise ValueError(f"{kind} is not an organization's account")
+    if kind not in ORGANIZATION_KINDS or kind == AccountKind.ORGANIZATION_ON_HOLD:
+        raise ValueError(f"{kind} is not an organization-wide account (see job_hold_account)")
     return account_get_or_create(kind=kind, organization=organization, currency=currency)
+
+
+def job_hold_account(*, job) -> Account:
+    """The job's on-hold account: its organization's money held for this job's budget."""
+    account, _ = Account.objects.get_or_create(
+        kind=AccountKind.ORGANIZATION_ON_HOLD,
+        organization_id=job.organization_id,
+        job=job,
+        currency=job.currency,
+    )
+    return account
 
 
 def worker_account(*, worker, kind: str, currency: str) -> Account:

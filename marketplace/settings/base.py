@@ -210,6 +210,26 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 3600.0,
         "options": {"expires": 3500},
     },
+    "payments-release-earnings": {
+        "task": "payments.earnings_release_due",
+        "schedule": 600.0,
+        "options": {"expires": 590},
+    },
+    "payments-settle-ended-job-holds": {
+        "task": "payments.job_holds_settle",
+        "schedule": 600.0,
+        "options": {"expires": 590},
+    },
+    "payments-process-stripe-events": {
+        "task": "payments.stripe_events_process_due",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "payments-prune-stripe-events": {
+        "task": "payments.stripe_events_prune",
+        "schedule": 86400.0,
+        "options": {"expires": 86000},
+    },
 }
 
 # Consolidation (docs/consolidation.md): a job-wide refit every this many labeled objects
@@ -224,11 +244,38 @@ REFIT_SOFT_TIME_LIMIT = env.int("REFIT_SOFT_TIME_LIMIT", default=1_800)
 # empty in production; tests list 127.0.0.1 to reach a receiver of their own.
 WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
 
-# Stripe (used by the payments issue): keys from the environment, never from code.
+# Stripe (docs/payments.md): keys from the environment, never from code. Without a secret
+# key, top-ups and payouts use the manual provider (staff records them).
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")  # e.g. a localstripe URL in tests
+# Where the checkout page loads Stripe.js from (localstripe serves a stand-in).
+STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# Stripe redelivers an event for up to three days, so its id is kept at least that long.
+STRIPE_EVENT_RETENTION_DAYS = max(3, env.int("STRIPE_EVENT_RETENTION_DAYS", default=30))
+
+
+def _decimal(name: str, *, default: str):
+    from decimal import Decimal
+
+    return Decimal(env.str(name, default=default))
+
+
+# Pricing and fees (docs/payments.md), Mechanical Turk's schedule by default: a percentage
+# of each reward and bonus, more for HITs with many assignments, a minimum per assignment
+# or bonus, rounded half up to the cent. Vendors keep their listing price less a commission.
+PAYMENTS_FEE_PERCENT = _decimal("PAYMENTS_FEE_PERCENT", default="20")
+PAYMENTS_LARGE_HIT_FEE_PERCENT = _decimal("PAYMENTS_LARGE_HIT_FEE_PERCENT", default="20")
+PAYMENTS_LARGE_HIT_ASSIGNMENTS = env.int("PAYMENTS_LARGE_HIT_ASSIGNMENTS", default=10)
+PAYMENTS_MIN_FEE = _decimal("PAYMENTS_MIN_FEE", default="0.01")
+PAYMENTS_VENDOR_FEE_PERCENT = _decimal("PAYMENTS_VENDOR_FEE_PERCENT", default="20")
+# Earnings wait this long in the worker's pending balance before they can be paid out.
+PAYMENTS_EARNINGS_HOLD_SECONDS = env.int("PAYMENTS_EARNINGS_HOLD_SECONDS", default=3 * 24 * 3600)
+PAYMENTS_MIN_PAYOUT = _decimal("PAYMENTS_MIN_PAYOUT", default="1.00")
+PAYMENTS_MIN_TOP_UP = _decimal("PAYMENTS_MIN_TOP_UP", default="1.00")
+PAYMENTS_MAX_TOP_UP = _decimal("PAYMENTS_MAX_TOP_UP", default="100000.00")
 
 # django-allauth: the email is the login; verification is mandatory.
 ACCOUNT_LOGIN_METHODS = {"email"}

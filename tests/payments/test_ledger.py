@@ -363,10 +363,10 @@ def test_account_helpers_get_or_create_one_account_per_kind_owner_and_currency()
     worker = WorkerProfileFactory()
 
     first = organization_account(
-        organization=organization, kind=AccountKind.ORGANIZATION_ON_HOLD, currency="USD"
+        organization=organization, kind=AccountKind.ORGANIZATION_AVAILABLE, currency="USD"
     )
     again = organization_account(
-        organization=organization, kind=AccountKind.ORGANIZATION_ON_HOLD, currency="USD"
+        organization=organization, kind=AccountKind.ORGANIZATION_AVAILABLE, currency="USD"
     )
     pending = worker_account(worker=worker, kind=AccountKind.WORKER_PENDING, currency="USD")
     fees = platform_account(kind=AccountKind.PLATFORM_FEE_REVENUE, currency="USD")

@@ -23,6 +23,7 @@ from hypothesis.stateful import (
 from payments.balances import ledger_reconcile
 from payments.exceptions import InsufficientFunds
 from payments.ledger import (
+    account_get_or_create,
     ledger_correct,
     ledger_post,
     organization_account,
@@ -30,6 +31,7 @@ from payments.ledger import (
     worker_account,
 )
 from payments.models import GUARDED_KINDS, Account, AccountKind, LedgerEntry, TransactionKind
+from tests.jobs.factories import LabelingJobFactory
 from tests.marketplace.factories import OrganizationFactory
 from tests.workforce.factories import WorkerProfileFactory
 
@@ -61,6 +63,9 @@ class LedgerMachine(RuleBasedStateMachine):
                 self.accounts[(kind, currency)] = platform_account(kind=kind, currency=currency)
         self.organizations = [OrganizationFactory() for _ in range(2)]
         self.workers = [WorkerProfileFactory() for _ in range(2)]
+        self.jobs = [
+            LabelingJobFactory(organization=organization) for organization in self.organizations
+        ]
 
     def teardown(self):
         if hasattr(self, "atomic"):
@@ -68,6 +73,13 @@ class LedgerMachine(RuleBasedStateMachine):
             self.atomic.__exit__(None, None, None)
 
     def _organization(self, index: int, kind: str, currency: str) -> Account:
+        if kind == AccountKind.ORGANIZATION_ON_HOLD:  # held per job
+            return account_get_or_create(
+                kind=kind,
+                organization=self.organizations[index],
+                job=self.jobs[index],
+                currency=currency,
+            )
         return organization_account(
             organization=self.organizations[index], kind=kind, currency=currency
         )

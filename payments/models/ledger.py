@@ -31,10 +31,13 @@ class AccountKind(models.TextChoices):
     STRIPE_CLEARING = "stripe_clearing", "Platform: Stripe clearing"
     PAYOUTS_IN_TRANSIT = "payouts_in_transit", "Platform: payouts in transit"
     ADJUSTMENTS = "adjustments", "Platform: adjustments"
+    # Money in or out by hand (the manual payout provider, demo top-ups without Stripe).
+    MANUAL_CLEARING = "manual_clearing", "Platform: manual clearing"
 
 
 # Which owner each kind has. A vendor is an organization with a vendor profile, so its
-# account hangs on the organization, like a requester's, under its own kind.
+# account hangs on the organization, like a requester's, under its own kind. Money on hold
+# is held per job: an on-hold account names its job too (payments.escrow).
 ORGANIZATION_KINDS = frozenset(
     {
         AccountKind.ORGANIZATION_AVAILABLE,
@@ -66,6 +69,14 @@ class Account(models.Model):
         null=True,
         blank=True,
         related_name="ledger_accounts",
+    )
+    job = models.ForeignKey(
+        "jobs.LabelingJob",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_accounts",
+        help_text="The job whose budget an on-hold account holds.",
     )
     currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
     # A cache of the sum of this account's entries, moved only by ledger_post under this
@@ -101,6 +112,11 @@ class Account(models.Model):
                 name="account_owner_matches_kind",
             ),
             models.CheckConstraint(
+                condition=Q(kind=AccountKind.ORGANIZATION_ON_HOLD, job__isnull=False)
+                | (~Q(kind=AccountKind.ORGANIZATION_ON_HOLD) & Q(job__isnull=True)),
+                name="account_job_only_on_hold",
+            ),
+            models.CheckConstraint(
                 condition=~Q(kind__in=sorted(GUARDED_KINDS)) | Q(balance__gte=0),
                 name="account_guarded_balance_not_negative",
             ),
@@ -108,8 +124,13 @@ class Account(models.Model):
             # owner columns are nullable (NULLs are distinct in a plain unique index).
             models.UniqueConstraint(
                 fields=["kind", "organization", "currency"],
-                condition=Q(organization__isnull=False),
+                condition=Q(organization__isnull=False, job__isnull=True),
                 name="account_once_per_organization",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "job", "currency"],
+                condition=Q(job__isnull=False),
+                name="account_once_per_job",
             ),
             models.UniqueConstraint(
                 fields=["kind", "worker", "currency"],
@@ -127,6 +148,8 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         owner = self.organization_id or self.worker_id or "platform"
+        if self.job_id:
+            owner = f"{owner} job {self.job_id}"
         return f"{self.kind} {owner} {self.currency}"
 
     @property
@@ -165,6 +188,15 @@ class LedgerTransaction(models.Model):
     kind = models.CharField(max_length=32, choices=TransactionKind.choices)
     reference = models.CharField(max_length=200, db_index=True)
     reason = models.CharField(max_length=1000, blank=True)
+    # The job it belongs to, when it has one (its hold, releases, rewards, bonuses, vendor
+    # settlements): statements add up a job's spend with this indexed column.
+    job = models.ForeignKey(
+        "jobs.LabelingJob",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_transactions",
+    )
     corrects = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
     )
