@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("marketplace.pages.urls")),
     path("", include("workforce.pages.worker_urls")),
     path("", include("workforce.pages.workforce_urls")),
+    path("", include("payments.pages.urls")),
 ]
 
 handler400 = json_or_html(defaults.bad_request, 400, "bad_request", "Bad request.")

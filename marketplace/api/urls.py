@@ -122,4 +122,5 @@ urlpatterns = [
     path("", include("jobs.api.urls")),
     path("", include("workforce.api_urls")),
     path("", include("notifications.urls")),
+    path("", include("payments.api.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Payments' API: balances, top-ups, refunds, bonuses, payouts, statements, Stripe webhooks."""

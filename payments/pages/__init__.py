@@ -1,0 +1,1 @@
+"""Payments' pages: billing (balance, top-ups, checkout, statements) and worker payouts."""
