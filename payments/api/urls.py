@@ -3,3 +3,12 @@
 ORGANIZATION = "organizations/<int:organization_id>/"
 
 urlpatterns: list = []
+
+# Bonuses and statements (issue 6, parts 3 and 5).
+from django.urls import path  # noqa: E402
+
+from payments.api.bonuses import BonusListApi  # noqa: E402
+
+urlpatterns += [
+    path(f"{ORGANIZATION}bonuses/", BonusListApi.as_view(), name="api-bonuses"),
+]
