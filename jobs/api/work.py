@@ -32,6 +32,7 @@ from marketplace.api.pagination import CursorPagination, paginated_response
 from marketplace.api.permissions import SessionOnly
 from marketplace.api.serializers import OutputSerializer, StrictInputSerializer, error_responses
 from marketplace.exceptions import PermissionDenied
+from payments.statements import worker_balances
 from workforce.models import WorkerProfile
 
 NOT_A_WORKER = (
@@ -155,9 +156,30 @@ class EarningJobSerializer(EarningFiguresSerializer):
     currency = serializers.CharField()
 
 
+class EarningBalanceSerializer(OutputSerializer):
+    """Money from the ledger and payouts (payments.statements.worker_balances)."""
+
+    currency = serializers.CharField()
+    pending = serializers.DecimalField(
+        max_digits=20, decimal_places=4, help_text="Earned, in the hold period."
+    )
+    available = serializers.DecimalField(
+        max_digits=20, decimal_places=4, help_text="Can be paid out."
+    )
+    in_transit = serializers.DecimalField(
+        max_digits=20, decimal_places=4, help_text="Paid out, not yet arrived."
+    )
+    paid = serializers.DecimalField(max_digits=20, decimal_places=4, help_text="Paid out.")
+
+
 class EarningsSerializer(OutputSerializer):
     totals = EarningTotalSerializer(many=True, help_text="Per currency.")
     jobs = EarningJobSerializer(many=True, help_text="Per job, most recent job first.")
+    balances = EarningBalanceSerializer(
+        many=True,
+        help_text="Per currency, your money: pending, available, in transit and paid. "
+        "Every line is in /api/v1/work/statement/.",
+    )
 
 
 def _earning_figures(row: dict) -> dict:
@@ -373,7 +395,8 @@ class WorkEarningsApi(WorkerApi):
         operation_id="work_earnings",
         description="Your earnings from submitted work: per currency and per job, how many "
         "assignments await review (pending), were approved and were rejected, with their "
-        "rewards summed (decimal strings). Paid and available balances arrive with payouts.",
+        "rewards summed (decimal strings); and your balances from the ledger: pending (in "
+        "the hold period), available (can be paid out), in transit and paid.",
         responses={200: EarningsSerializer, **error_responses(403)},
     )
     def get(self, request):
@@ -385,6 +408,9 @@ class WorkEarningsApi(WorkerApi):
                     ],
                     "jobs": [
                         _earning_figures(row) for row in worker_earnings_by_job(worker=self.worker)
+                    ],
+                    "balances": [
+                        balance.as_json() for balance in worker_balances(worker=self.worker)
                     ],
                 }
             ).data

@@ -12,3 +12,25 @@ from payments.api.bonuses import BonusListApi  # noqa: E402
 urlpatterns += [
     path(f"{ORGANIZATION}bonuses/", BonusListApi.as_view(), name="api-bonuses"),
 ]
+
+from payments.api.statements import (  # noqa: E402
+    OrganizationStatementApi,
+    OrganizationStatementCsvApi,
+    WorkerStatementApi,
+    WorkerStatementCsvApi,
+)
+
+urlpatterns += [
+    path(
+        f"{ORGANIZATION}statement/",
+        OrganizationStatementApi.as_view(),
+        name="api-organization-statement",
+    ),
+    path(
+        f"{ORGANIZATION}statement.csv",
+        OrganizationStatementCsvApi.as_view(),
+        name="api-organization-statement-csv",
+    ),
+    path("work/statement/", WorkerStatementApi.as_view(), name="api-work-statement"),
+    path("work/statement.csv", WorkerStatementCsvApi.as_view(), name="api-work-statement-csv"),
+]

@@ -3,3 +3,32 @@
 ORGANIZATION = "organizations/<int:organization_id>/"
 
 urlpatterns: list = []
+
+# Statements and bonuses (issue 6, parts 3 and 5).
+from django.urls import path  # noqa: E402
+
+from payments.pages import bonuses as bonus_pages  # noqa: E402
+from payments.pages import statements as statement_pages  # noqa: E402
+
+urlpatterns += [
+    path(
+        f"{ORGANIZATION}billing/statement/",
+        statement_pages.organization_statement_page,
+        name="org_billing_statement",
+    ),
+    path(
+        f"{ORGANIZATION}billing/statement.csv",
+        statement_pages.organization_statement_csv_download,
+        name="org_billing_statement_csv",
+    ),
+    path(
+        "worker/statement.csv",
+        statement_pages.worker_statement_csv_download,
+        name="worker_statement_csv",
+    ),
+    path(
+        "jobs/<int:job_id>/assignments/<str:assignment_id>/bonus/",
+        bonus_pages.bonus_send_page,
+        name="bonus_send",
+    ),
+]

@@ -110,6 +110,8 @@ def test_the_earnings_api_sums_each_state_per_currency_and_per_job(earning_worke
                 **figures(pending=(1, "0.0500"), approved=(2, "0.1000"), rejected=(1, "0.0500")),
             },
         ],
+        # No money moved: approvals post to the ledger in the escrow part of payments.
+        "balances": [],
     }
 
 
@@ -117,7 +119,7 @@ def test_a_new_worker_has_no_earnings():
     response = session_client(WorkerProfileFactory().user).get(URL)
 
     assert response.status_code == 200
-    assert response.json() == {"totals": [], "jobs": []}
+    assert response.json() == {"totals": [], "jobs": [], "balances": []}
 
 
 def test_the_earnings_api_is_for_logged_in_workers():
@@ -144,11 +146,13 @@ def test_earnings_take_a_fixed_number_of_queries(jobs, django_assert_num_queries
         work(worker, job, requester, "approved")
         work(worker, job, requester, "submitted")
     api, page = session_client(worker.user), client_for(worker.user)
-    # The session, the user with their worker profile, the totals and the per-job rows.
-    with django_assert_num_queries(3):
+    # The session, the user with their worker profile, the totals, the per-job rows and
+    # the balances (ledger accounts and payouts in one query).
+    with django_assert_num_queries(4):
         assert len(api.get(URL).json()["jobs"]) == jobs
-    # The page also reads the worker profile and counts the per-job rows for its pages.
-    with django_assert_num_queries(5):
+    # The page also reads the worker profile, counts the per-job rows for its pages and
+    # reads the latest ledger lines.
+    with django_assert_num_queries(7):
         content = page.get(reverse("worker_earnings")).content.decode()
     assert content.count("data-job-id=") == jobs
 
@@ -169,7 +173,7 @@ def test_the_earnings_page_shows_totals_jobs_and_the_payments_note(earning_worke
     assert jobs["cats"].organization.name in cats
     assert "2 · 0.10 USD" in cats
     assert "1.50" in content.split('data-currency="EUR"')[1].split("</tr>")[0]
-    assert "paid and available balances arrive with payments" in content
+    assert 'href="/worker/payouts/"' in content
 
 
 def test_earnings_show_only_my_own_work(earning_worker):

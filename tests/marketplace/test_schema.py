@@ -130,6 +130,14 @@ ENDPOINTS = {
     "/api/v1/organizations/{organization_id}/webhooks/{endpoint_id}/rotate-secret/": {"post"},
     "/api/v1/organizations/{organization_id}/webhooks/{endpoint_id}/deliveries/": {"get"},
 }
+# Payments: bonuses and statements.
+ENDPOINTS |= {
+    "/api/v1/organizations/{organization_id}/bonuses/": {"get", "post"},
+    "/api/v1/organizations/{organization_id}/statement/": {"get"},
+    "/api/v1/organizations/{organization_id}/statement.csv": {"get"},
+    "/api/v1/work/statement/": {"get"},
+    "/api/v1/work/statement.csv": {"get"},
+}
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from jobs.selectors import worker_earnings_by_job, worker_earnings_totals
 from jobs.services.quality_rules import notice_text, worker_notice_list
 from marketplace.exceptions import Conflict, InvalidInput, NotFound
 from marketplace.pages.views import _error_page, _posted, _submit, domain_errors_as_pages
+from payments.statements import with_bonus_details, worker_balances, worker_statement_lines
 from workforce.models import (
     QualificationRequestStatus,
     QualificationStatus,
@@ -159,6 +160,7 @@ def worker_profile(request):
     if profile is not None:
         context.update(_standing(profile))
         context["quality_notices"] = _quality_notices(profile)
+        context["balances"] = _balances(profile)
     return render(request, "workers/profile.html", context, status=status)
 
 
@@ -372,14 +374,39 @@ def _money_rows(rows) -> list[dict]:
     return rows
 
 
+RECENT_EARNING_LINES = 20
+
+
+def _balances(worker: WorkerProfile) -> list[dict]:
+    """The worker's money from the ledger and payouts, per currency, for showing."""
+    return [
+        {
+            "currency": balance.currency,
+            **{
+                name: money_display(getattr(balance, name))
+                for name in ("pending", "available", "in_transit", "paid")
+            },
+        }
+        for balance in worker_balances(worker=worker)
+    ]
+
+
 @worker_required
 @require_safe
 @content_security_policy
 def earnings_page(request, *, worker):
     jobs = _page(request, worker_earnings_by_job(worker=worker))
     jobs.object_list = _money_rows(list(jobs.object_list))
+    lines = with_bonus_details(worker_statement_lines(worker=worker)[:RECENT_EARNING_LINES])
+    for line in lines:
+        line.amount_display = money_display(line.amount)
     return render(
         request,
         "workers/earnings.html",
-        {"totals": _money_rows(worker_earnings_totals(worker=worker)), "jobs": jobs},
+        {
+            "totals": _money_rows(worker_earnings_totals(worker=worker)),
+            "jobs": jobs,
+            "balances": _balances(worker),
+            "lines": lines,
+        },
     )
