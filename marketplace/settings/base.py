@@ -274,6 +274,8 @@ PAYMENTS_VENDOR_FEE_PERCENT = _decimal("PAYMENTS_VENDOR_FEE_PERCENT", default="2
 # Earnings wait this long in the worker's pending balance before they can be paid out.
 PAYMENTS_EARNINGS_HOLD_SECONDS = env.int("PAYMENTS_EARNINGS_HOLD_SECONDS", default=3 * 24 * 3600)
 PAYMENTS_MIN_PAYOUT = _decimal("PAYMENTS_MIN_PAYOUT", default="1.00")
+# Each platform account (fee revenue, clearing, ...) is this many rows (payments.shards).
+PAYMENTS_PLATFORM_ACCOUNT_SHARDS = env.int("PAYMENTS_PLATFORM_ACCOUNT_SHARDS", default=16)
 PAYMENTS_MIN_TOP_UP = _decimal("PAYMENTS_MIN_TOP_UP", default="1.00")
 PAYMENTS_MAX_TOP_UP = _decimal("PAYMENTS_MAX_TOP_UP", default="100000.00")
 
