@@ -47,7 +47,8 @@ def stripe_webhook_receive(*, payload: bytes, signature: str | None) -> tuple[St
     except stripe.SignatureVerificationError as error:
         logger.warning("Refused a Stripe webhook: %s", error)
         raise _bad_request("The Stripe-Signature header does not verify.") from None
-    except ValueError:  # not UTF-8, or not JSON (checked after the signature)
+    except (ValueError, TypeError, AttributeError, KeyError):
+        # Signed, but not UTF-8, not JSON or not an object (checked after the signature).
         raise _bad_request("The body is not a JSON Stripe event.") from None
     # Parsed again as plain data for storage (construct_event's objects are Stripe's).
     data = json.loads(payload)
