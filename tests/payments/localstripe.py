@@ -104,13 +104,19 @@ def localstripe_server():
 
 
 @pytest.fixture
-def stripe_live(settings, live_server, localstripe_server):
-    """Stripe settings aimed at localstripe, webhooks delivered to the live server."""
+def stripe_api(settings, localstripe_server):
+    """Stripe settings aimed at localstripe (its webhooks not aimed at this test)."""
     settings.STRIPE_SECRET_KEY = SECRET_KEY
     settings.STRIPE_PUBLISHABLE_KEY = PUBLISHABLE_KEY
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.STRIPE_API_BASE = localstripe_server.url
     settings.STRIPE_JS_URL = f"{localstripe_server.url}/js.stripe.com/v3/"
+    return localstripe_server
+
+
+@pytest.fixture
+def stripe_live(stripe_api, live_server, localstripe_server):
+    """Stripe settings aimed at localstripe, webhooks delivered to the live server."""
     localstripe_server.register_webhook(url=live_server.url + reverse("api-stripe-webhook"))
     return localstripe_server
 
