@@ -349,3 +349,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Top-ups and refunds (docs/payments.md): the currencies an organization may prepay in;
+# PAYMENTS_MIN_TOP_UP and PAYMENTS_MAX_TOP_UP apply in each. Refunds that Stripe could
+# not be reached for are sent again by this beat entry.
+PAYMENTS_CURRENCIES = env.list("PAYMENTS_CURRENCIES", default=["USD"])
+CELERY_BEAT_SCHEDULE["payments-submit-pending-refunds"] = {
+    "task": "payments.refunds_submit_due",
+    "schedule": 300.0,
+    "options": {"expires": 290},
+}

@@ -1,8 +1,12 @@
-"""Fixtures of the payments tests."""
+"""Fixtures of the payments tests: localstripe on loopback (tests/payments/localstripe.py)
+and platform accounts over shards."""
 
 import pytest
 
 from payments.shards import platform_shards_forget
+from tests.payments.localstripe import localstripe_server, stripe_api, stripe_down, stripe_live
+
+__all__ = ["localstripe_server", "sharded", "stripe_api", "stripe_down", "stripe_live"]
 
 
 @pytest.fixture
