@@ -1,12 +1,20 @@
 """Page routes of payments (included from marketplace/urls.py)."""
 
+from django.urls import path
+
+from payments.pages.billing import org_billing, org_billing_refund, org_billing_top_up
+
 ORGANIZATION = "organizations/<int:organization_id>/"
 
 urlpatterns: list = []
 
-# Statements and bonuses (issue 6, parts 3 and 5).
-from django.urls import path  # noqa: E402
+urlpatterns += [
+    path(f"{ORGANIZATION}billing/", org_billing, name="org_billing"),
+    path(f"{ORGANIZATION}billing/top-up/", org_billing_top_up, name="org_billing_top_up"),
+    path(f"{ORGANIZATION}billing/refund/", org_billing_refund, name="org_billing_refund"),
+]
 
+# Statements and bonuses (issue 6, parts 3 and 5).
 from payments.pages import bonuses as bonus_pages  # noqa: E402
 from payments.pages import statements as statement_pages  # noqa: E402
 
