@@ -9,3 +9,11 @@ def ledger_reconcile_task() -> list[dict]:
     from payments.balances import ledger_reconcile
 
     return [mismatch.as_json() for mismatch in ledger_reconcile()]
+
+
+@shared_task(name="payments.job_holds_settle", ignore_result=True, time_limit=600)
+def job_holds_settle_task() -> int:
+    """Return to their organizations what ended jobs' holds no longer need; idempotent."""
+    from payments.escrow import job_holds_settle
+
+    return job_holds_settle()
