@@ -265,18 +265,48 @@ def assignment_release_locked(
     )
 
 
+def assignment_rehold_locked(
+    *, assignment: Assignment, job: LabelingJob
+) -> LedgerTransaction | None:
+    """A plainly rejected assignment's slot was re-issued after all (rework sent later, a
+    quality rule): what its rejection released is held again for the replacement, from the
+    available balance (`job-hold:<job>:assignment:<assignment>`). Skipped, with nothing
+    posted, when the available balance no longer has it: the replacement is then paid from
+    the hold or available like any approval beyond the hold. Idempotent."""
+    released = _posted(f"job-release:{job.pk}:assignment:{assignment.pk}")
+    if released is None:
+        return None
+    key = f"job-hold:{job.pk}:assignment:{assignment.pk}"
+    existing = _posted(key)
+    if existing is not None:
+        return existing
+    hold = job_hold_account(job=job)
+    amount = -released.entries.get(account=hold).amount
+    available = organization_available(organization=job.organization, currency=hold.currency)
+    locked = _lock(hold, available)
+    if locked[available.pk].balance < amount:
+        return None
+    return ledger_post(
+        idempotency_key=key,
+        entries=[(available, -amount), (hold, amount)],
+        kind=TransactionKind.JOB_HOLD,
+        reference=f"assignment:{assignment.assignment_id}",
+        job=job,
+    )
+
+
 # Objects.
 
 
 def _released_from_hold(*, hold: Account, keys: list[str], prefix: str) -> tuple[Decimal, int]:
-    """What the releases under `keys`, or keys starting with `prefix`, took from the hold,
-    and how many of them start with `prefix`."""
+    """What the releases (less the re-holds) under `keys`, or keys starting with `prefix`,
+    took from the hold, and how many of them start with `prefix`."""
     rows = LedgerEntry.objects.filter(
         Q(transaction__idempotency_key__in=keys)
         | Q(transaction__idempotency_key=prefix)
         | Q(transaction__idempotency_key__startswith=f"{prefix}:"),
         account=hold,
-        transaction__kind=TransactionKind.JOB_RELEASE,
+        transaction__kind__in=(TransactionKind.JOB_RELEASE, TransactionKind.JOB_HOLD),
     )
     total = rows.aggregate(total=Sum("amount"))["total"] or ZERO
     count = (
@@ -330,9 +360,13 @@ def data_object_settle_locked(
         job=job,
         target=budget.per_assignment * unspent,
         rejected_keys=[
-            f"job-release:{job.pk}:assignment:{pk}"
+            key
             for pk, status in rows
             if status == AssignmentStatus.REJECTED
+            for key in (
+                f"job-release:{job.pk}:assignment:{pk}",
+                f"job-hold:{job.pk}:assignment:{pk}",
+            )
         ],
     )
 
@@ -340,8 +374,8 @@ def data_object_settle_locked(
 def _object_release(
     *, data_object: DataObject, job: LabelingJob, target: Decimal, rejected_keys: list[str]
 ) -> LedgerTransaction | None:
-    """Release what makes the object's releases (its own and its rejections') add up to
-    `target`; nothing if they already do (or more)."""
+    """Release what makes the object's releases (its own, and its rejections' less their
+    re-holds) add up to `target`; nothing if they already do (or more)."""
     hold = job_hold_account(job=job)
     prefix = f"job-release:{job.pk}:data_object:{data_object.pk}"
     released, count = _released_from_hold(hold=hold, keys=rejected_keys, prefix=prefix)

@@ -34,7 +34,11 @@ from marketplace.celery import enqueue_on_commit
 from marketplace.exceptions import Conflict, InvalidInput, NotFound
 from marketplace.models import Membership, User
 from notifications import events
-from payments.escrow import assignment_pay_locked, assignment_release_locked
+from payments.escrow import (
+    assignment_pay_locked,
+    assignment_rehold_locked,
+    assignment_release_locked,
+)
 from payments.exceptions import InsufficientFunds
 
 logger = logging.getLogger(__name__)
@@ -230,6 +234,9 @@ def _rework_locked(assignment: Assignment, hit: HIT, *, feedback: str, now: date
         return
     if assignment.status != AssignmentStatus.REJECTED:
         _reject_locked(assignment, feedback=feedback, now=now, reconsolidate=False, release=False)
+    else:
+        # Rejected plainly before: its released money is held again for the new slot.
+        assignment_rehold_locked(assignment=assignment, job=hit.job)
     hit_add_slot_locked(hit=hit, job=hit.job, now=now)
     assignment.reissued_at = now
     assignment.save(update_fields=["reissued_at", "updated_at"])

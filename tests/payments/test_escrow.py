@@ -17,6 +17,7 @@ from jobs.services.review import (
     assignment_approve,
     assignment_reject,
     assignments_approve,
+    assignments_reject,
 )
 from jobs.services.sweeps import (
     assignments_auto_approve,
@@ -334,9 +335,7 @@ def unaffordable_rework():
     assignment_reject(actor=actor, assignment=rejected, feedback="Wrong")
     other = LabelingJobFactory(organization=job.organization, workers_per_object=1)
     DataObjectFactory(job=other)
-    job_launch(actor=actor, job=other)  # takes the released 0.06
-    from jobs.services.review import assignments_reject
-
+    job_launch(actor=actor, job=other)  # takes the released 0.06, so nothing is re-held
     assignments_reject(actor=actor, assignments=[rejected], feedback="Redo", rework=True)
     answered = submit(job, second)
     assert (on_hold(job), available(job.organization)) == (0, 0)
@@ -404,6 +403,28 @@ def test_a_rejection_with_rework_keeps_the_money_held_for_the_reissued_slot():
     assert on_hold(job) == D("0.06")
     assert releases(job) == []
     assignment_approve(actor=actor, assignment=submit(job, second))
+    assert on_hold(job) == 0
+    assert available(job.organization) == FUNDED_BALANCE - D("0.06")
+
+
+def test_rework_sent_after_a_plain_rejection_holds_the_released_money_again():
+    job, actor = launched(objects=1, workers_per_object=1)
+    first, second = workers(2)
+    assignment = submit(job, first)
+    assignment_reject(actor=actor, assignment=assignment, feedback="Wrong")
+    assert on_hold(job) == 0
+
+    assignments_reject(actor=actor, assignments=[assignment], feedback="Redo", rework=True)
+
+    assert on_hold(job) == D("0.06")
+    assert LedgerTransaction.objects.filter(
+        idempotency_key=f"job-hold:{job.pk}:assignment:{assignment.pk}"
+    ).exists()
+    replacement = submit(job, second)
+    data_object = data_object_consolidate(data_object_id=replacement.hit.data_object_id)
+    assert data_object.status == DataObjectStatus.HUMAN_LABELED
+    assert on_hold(job) == D("0.06")  # the replacement's pay is still held, nothing released
+    assignment_approve(actor=actor, assignment=replacement)
     assert on_hold(job) == 0
     assert available(job.organization) == FUNDED_BALANCE - D("0.06")
 
@@ -590,7 +611,6 @@ def test_parallel_approvals_never_overdraw_and_exactly_the_affordable_ones_succe
     job, actor = launched(objects=10, workers_per_object=1, funded=D("1.02"))
     crowd = workers(10)
     answers = [submit(job, worker) for worker in crowd]
-    from jobs.services.review import assignments_reject
 
     assignments_reject(actor=actor, assignments=answers[2:], feedback="Wrong")
     other = LabelingJobFactory(organization=job.organization, workers_per_object=1)
