@@ -47,7 +47,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 FUNDED_BALANCE = Decimal("1000000.00")
 
 
-def organization_fund(organization: Organization, amount: Decimal = FUNDED_BALANCE) -> None:
+def organization_fund(
+    organization: Organization, amount: Decimal = FUNDED_BALANCE, *, currency: str = "USD"
+) -> None:
     """Credit `amount` to the organization's available balance through a real manual
     top-up posting (manual_clearing -> organization_available)."""
     from payments.funding import top_up_manual_record
@@ -55,7 +57,8 @@ def organization_fund(organization: Organization, amount: Decimal = FUNDED_BALAN
     top_up_manual_record(
         organization=organization,
         amount=Decimal(amount),
-        idempotency_key=f"test-funds:{organization.pk}:{amount}",
+        currency=currency,
+        idempotency_key=f"test-funds:{organization.pk}:{amount}:{currency}",
     )
 
 
