@@ -3,18 +3,19 @@ hold, against the organization's available balance) and, once launched, its budg
 
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Q, Sum
 
 from jobs.models import DataObject, JobStatus, LabelingJob
-from payments.escrow import (
-    ZERO,
-    job_budget,
-    job_has_gold,
-    job_money_summary,
-    money_display,
-    top_up_amount,
+from payments.escrow import ZERO, job_budget, job_has_gold, money_display, top_up_amount
+from payments.ledger import job_hold_account
+from payments.models import (
+    Account,
+    AccountKind,
+    JobBudget,
+    LedgerEntry,
+    TransactionKind,
 )
-from payments.models import Account, AccountKind, JobBudget
+from payments.money import money_quantize
 from payments.pricing import Quote, job_quote
 
 
@@ -46,6 +47,52 @@ def organization_available_balance(*, organization_id: int, currency: str):
         .first()
     )
     return ZERO if balance is None else balance
+
+
+def job_money_summary(*, job: LabelingJob) -> dict:
+    """A launched job's budget: held at launch, spent (from the hold and beyond it from the
+    available balance), returned, and what is left on hold."""
+    budget = job_budget(job=job)
+    if budget is None:
+        return {}
+    hold = job_hold_account(job=job)
+    sums = {
+        kind: -(total or ZERO)
+        for kind, total in LedgerEntry.objects.filter(account=hold, amount__lt=0)
+        .values_list("transaction__kind")
+        .annotate(total=Sum("amount"))
+        .values_list("transaction__kind", "total")
+    }
+    beyond = -(
+        LedgerEntry.objects.filter(
+            account__kind=AccountKind.ORGANIZATION_AVAILABLE,
+            account__organization_id=job.organization_id,
+            transaction__job=job,
+            transaction__kind__in=(TransactionKind.REWARD, TransactionKind.VENDOR_SETTLEMENT),
+        ).aggregate(total=Sum("amount"))["total"]
+        or ZERO
+    )
+    spent_from_hold = sums.get(TransactionKind.REWARD, ZERO) + sums.get(
+        TransactionKind.VENDOR_SETTLEMENT, ZERO
+    )
+    # Money held again for re-issued slots (job_hold postings after the launch's) came back
+    # from what was returned.
+    held_again = (
+        LedgerEntry.objects.filter(
+            account=hold, amount__gt=0, transaction__kind=TransactionKind.JOB_HOLD
+        )
+        .exclude(transaction__idempotency_key=f"job-hold:{job.pk}")
+        .aggregate(total=Sum("amount"))["total"]
+        or ZERO
+    )
+    returned = sums.get(TransactionKind.JOB_RELEASE, ZERO) - held_again
+    return {
+        "held": budget.amount_held,
+        "spent": money_quantize(spent_from_hold + beyond),
+        "spent_beyond_hold": money_quantize(beyond),
+        "returned": money_quantize(returned),
+        "on_hold": hold.balance,
+    }
 
 
 def job_quote_summary(*, job: LabelingJob) -> dict:

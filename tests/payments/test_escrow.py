@@ -28,6 +28,7 @@ from payments.balances import ledger_reconcile
 from payments.escrow import assignment_pay_locked, job_holds_settle
 from payments.exceptions import InsufficientFunds
 from payments.models import Account, AccountKind, JobBudget, LedgerTransaction, TransactionKind
+from payments.quotes import job_money_summary
 from payments.tasks import job_holds_settle_task
 from tests.concurrency import run_at_once
 from tests.jobs.factories import DataObjectFactory, LabelingJobFactory
@@ -420,6 +421,7 @@ def test_rework_sent_after_a_plain_rejection_holds_the_released_money_again():
     assert LedgerTransaction.objects.filter(
         idempotency_key=f"job-hold:{job.pk}:assignment:{assignment.pk}"
     ).exists()
+    assert job_money_summary(job=job)["returned"] == 0  # released, then held again
     replacement = submit(job, second)
     data_object = data_object_consolidate(data_object_id=replacement.hit.data_object_id)
     assert data_object.status == DataObjectStatus.HUMAN_LABELED
