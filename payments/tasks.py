@@ -61,3 +61,11 @@ def refunds_submit_due_task() -> int:
     from payments.refunds import refunds_submit_due
 
     return refunds_submit_due()
+
+
+@shared_task(name="payments.job_holds_settle", ignore_result=True, time_limit=600)
+def job_holds_settle_task() -> int:
+    """Return to their organizations what ended jobs' holds no longer need; idempotent."""
+    from payments.escrow import job_holds_settle
+
+    return job_holds_settle()

@@ -49,6 +49,7 @@ from marketplace.exceptions import DomainError, InvalidInput, NotFound
 from marketplace.models import Engagement, EngagementStatus
 from marketplace.pages.views import domain_errors_as_pages
 from marketplace.selectors import organization_list
+from payments.quotes import job_quote_display, job_quote_summary
 from workforce.eligibility import Action, jobs_open_to_worker
 from workforce.models import (
     QualificationTypeStatus,
@@ -278,6 +279,7 @@ def _render_job(request, job: LabelingJob, *, status: int = 200, **extra):
         "submitted_waiting": Assignment.objects.filter(
             hit__job=job, status=AssignmentStatus.SUBMITTED
         ).exists(),
+        "quote": job_quote_display(job_quote_summary(job=job)),
         **extra,
     }
     return render(request, "jobs/job_detail.html", context, status=status)

@@ -34,6 +34,7 @@ from jobs.services.slots import hit_add_slot_locked
 from jobs.tasktypes import task_type_get
 from marketplace.celery import enqueue_on_commit
 from marketplace.exceptions import NotFound
+from payments.escrow import data_object_settle_locked
 
 # Rejected answers do not count.
 COUNTED_ASSIGNMENT_STATUSES = (AssignmentStatus.SUBMITTED, AssignmentStatus.APPROVED)
@@ -392,6 +393,9 @@ def data_object_consolidate(*, data_object_id: int) -> DataObject:
             deltas[STATUS_COUNTERS[status]] = F(STATUS_COUNTERS[status]) + 1
         LabelingJob.objects.filter(pk=job.pk).update(**deltas, updated_at=now)
         job = job_lock(job_id=job.pk)
+        # Money: a vendor is paid for a labeled object; a finished object's unspendable
+        # reservation goes back (after the job's end, the rest of its hold does).
+        data_object_settle_locked(data_object=data_object, job=job)
         if status == DataObjectStatus.HUMAN_LABELED and _refit_due(
             job.human_labeled, total_objects=job.total_objects
         ):

@@ -52,6 +52,7 @@ from marketplace.services import (
     user_require_verified_email,
 )
 from notifications import events
+from payments.escrow import job_budget_hold_locked, job_hold_settle_locked
 from payments.money import MONEY_PLACES, money_quantize
 
 JOB_FIELDS = (
@@ -454,7 +455,9 @@ def job_launch(*, actor: User, job: LabelingJob) -> LabelingJob:
     job.launched_at = now
     job.expires_at = now + timedelta(seconds=job.task_availability_lifetime_seconds)
     job.save(update_fields=["total_objects", "launched_at", "expires_at", "updated_at"])
-    # Money: the payments issue escrows the job's budget here, in this transaction.
+    # Money: hold the job's maximum cost; refused (InsufficientFunds, 402) when the
+    # organization's available balance is short, and then nothing here is kept.
+    job_budget_hold_locked(job=job, actor=actor, now=now)
     _transition(job, actor=actor, status=JobStatus.RUNNING, kind=JobEventKind.LAUNCHED, now=now)
     gold_place_locked(job=job, now=now)
     _hits_release_locked(job, now=now)
@@ -520,7 +523,8 @@ def job_stop_locked(
     )
     _job_hits_close(job, now=now)
     _job_refit_enqueue(job)
-    # Money: the payments issue refunds the unused budget here.
+    # Money: the unused budget goes back, less what outstanding work may still cost.
+    job_hold_settle_locked(job=job)
 
 
 @transaction.atomic
@@ -550,7 +554,8 @@ def job_complete_locked(job: LabelingJob, *, reason: str, now: datetime) -> None
     _job_hits_close(job, now=now)
     _job_refit_enqueue(job)
     events.job_completed_emit(job=job)
-    # Money: the payments issue refunds the unused budget here.
+    # Money: the unused budget goes back, less what outstanding work may still cost.
+    job_hold_settle_locked(job=job)
 
 
 def _job_refit_enqueue(job: LabelingJob) -> None:

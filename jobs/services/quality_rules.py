@@ -41,6 +41,7 @@ from jobs.services.slots import hit_add_slot_locked
 from marketplace.exceptions import Conflict, DomainError, InvalidInput, NotFound
 from marketplace.models import User
 from marketplace.services import reason_clean
+from payments.escrow import assignment_rehold_locked
 from workforce.models import QualificationType, WorkerBlock, WorkerProfile
 from workforce.qualifications import is_integer_value, qualification_grant
 from workforce.services import worker_block
@@ -394,6 +395,8 @@ def _reject_pending(*, rule, job, worker, now) -> dict:
             not_reissued.append({"assignment_id": assignment.assignment_id, "why": error.code})
             continue
         reissued.append({"assignment_id": assignment.assignment_id, "slot": outcome})
+        # Money: the rejection released its reward + fee; the re-issued slot needs it again.
+        assignment_rehold_locked(assignment=assignment, job=job)
     Assignment.objects.filter(
         assignment_id__in=[item["assignment_id"] for item in reissued]
     ).update(reissued_at=now, updated_at=now)

@@ -8,6 +8,7 @@ for a HIT and never deadlock a submit or a sweep. Rework re-issues slots, so it 
 HITs first (in id order), then the assignments, as the services' lock order wants.
 """
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -33,6 +34,14 @@ from marketplace.celery import enqueue_on_commit
 from marketplace.exceptions import Conflict, InvalidInput, NotFound
 from marketplace.models import Membership, User
 from notifications import events
+from payments.escrow import (
+    assignment_pay_locked,
+    assignment_rehold_locked,
+    assignment_release_locked,
+)
+from payments.exceptions import InsufficientFunds
+
+logger = logging.getLogger(__name__)
 
 FEEDBACK_MAX = 1024  # Assignment.requester_feedback; Mechanical Turk allows 1024 too
 # The job counter of each status an object leaves when its work is sent back for rework.
@@ -115,14 +124,20 @@ def _approve_locked(
         update_fields.append("requester_feedback")
     assignment.save(update_fields=update_fields)
     events.assignment_event_emit(assignment=assignment)
-    # Money: the payments issue pays the worker's reward (and the fees) here, in this
-    # transaction, keyed by the assignment id so a repeat pays nothing more.
+    # Money: the reward to the worker, the fee to the platform, keyed by the assignment so
+    # a repeat pays nothing more; InsufficientFunds (402) refuses the approval.
+    assignment_pay_locked(assignment=assignment, job=assignment.hit.job)
     if overridden:
         _reconsolidate(assignment)
 
 
 def _reject_locked(
-    assignment: Assignment, *, feedback: str, now: datetime, reconsolidate: bool = True
+    assignment: Assignment,
+    *,
+    feedback: str,
+    now: datetime,
+    reconsolidate: bool = True,
+    release: bool = True,
 ) -> None:
     if assignment.status == AssignmentStatus.REJECTED:
         return
@@ -142,7 +157,10 @@ def _reject_locked(
     assignment.requester_feedback = feedback
     assignment.save(update_fields=["status", "rejected_at", "requester_feedback", "updated_at"])
     events.assignment_event_emit(assignment=assignment)
-    # Money: the payments issue releases the escrowed reward back to the budget here.
+    # Money: a plain rejection releases the reward + fee from the hold; rework keeps it for
+    # the re-issued slot.
+    if release:
+        assignment_release_locked(assignment=assignment, job=assignment.hit.job)
     if reconsolidate:
         _reconsolidate(assignment)
 
@@ -215,7 +233,10 @@ def _rework_locked(assignment: Assignment, hit: HIT, *, feedback: str, now: date
     if assignment.reissued_at is not None:
         return
     if assignment.status != AssignmentStatus.REJECTED:
-        _reject_locked(assignment, feedback=feedback, now=now, reconsolidate=False)
+        _reject_locked(assignment, feedback=feedback, now=now, reconsolidate=False, release=False)
+    else:
+        # Rejected plainly before: its released money is held again for the new slot.
+        assignment_rehold_locked(assignment=assignment, job=hit.job)
     hit_add_slot_locked(hit=hit, job=hit.job, now=now)
     assignment.reissued_at = now
     assignment.save(update_fields=["reissued_at", "updated_at"])
@@ -318,10 +339,24 @@ def assignment_auto_approve(*, assignment: Assignment) -> Assignment:
 
 
 def assignment_auto_approve_locked(assignment: Assignment, *, now: datetime) -> bool:
-    """Caller holds the assignment's row lock. Returns whether it was approved now."""
+    """Caller holds the assignment's row lock. Returns whether it was approved now.
+
+    When neither the job's hold nor the organization's available balance can pay it, the
+    assignment stays submitted (a warning is logged) and a later sweep tries again.
+    """
     if assignment.status != AssignmentStatus.SUBMITTED or (
         assignment.auto_approval_at is None or assignment.auto_approval_at > now
     ):
         return False
-    _approve_locked(assignment, feedback="", override_rejection=False, now=now)
+    try:
+        with transaction.atomic():
+            _approve_locked(assignment, feedback="", override_rejection=False, now=now)
+    except InsufficientFunds as error:
+        assignment.refresh_from_db(
+            fields=["status", "approved_at", "requester_feedback", "updated_at"]
+        )
+        logger.warning(
+            "Auto-approval of assignment %s postponed: %s", assignment.assignment_id, error
+        )
+        return False
     return True

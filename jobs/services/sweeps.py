@@ -87,19 +87,27 @@ def _expire_leases_batch(now: datetime, batch_size: int) -> int:
 
 
 def assignments_auto_approve(*, now: datetime | None = None, batch_size: int = 500) -> int:
-    """Submitted assignments whose auto-approval time has come -> approved."""
-    return _in_batches(_auto_approve_batch, now=now, batch_size=batch_size)
+    """Submitted assignments whose auto-approval time has come -> approved. Those the
+    job's money cannot pay yet stay submitted for a later sweep (skipped in this one)."""
+    unpaid: set[int] = set()
+
+    def batch(now: datetime, batch_size: int) -> int:
+        return _auto_approve_batch(now, batch_size, unpaid=unpaid)
+
+    return _in_batches(batch, now=now, batch_size=batch_size)
 
 
-def _auto_approve_batch(now: datetime, batch_size: int) -> int:
+def _auto_approve_batch(now: datetime, batch_size: int, *, unpaid: set[int]) -> int:
     # Uses index: assignment_auto_approval (auto_approval_at) WHERE status = 'Submitted'.
     assignments = list(
         Assignment.objects.select_for_update(**lock_options(skip_locked=True))
         .filter(status=AssignmentStatus.SUBMITTED, auto_approval_at__lte=now)
+        .exclude(pk__in=unpaid)
         .order_by("auto_approval_at")[:batch_size]
     )
     for assignment in assignments:
-        assignment_auto_approve_locked(assignment, now=now)
+        if not assignment_auto_approve_locked(assignment, now=now):
+            unpaid.add(assignment.pk)
     return len(assignments)
 
 

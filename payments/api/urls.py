@@ -9,6 +9,7 @@ from payments.api.billing import (
     TopUpDetailApi,
     TopUpListApi,
 )
+from payments.api.quotes import JobQuoteApi
 
 ORGANIZATION = "organizations/<int:organization_id>/"
 
@@ -53,4 +54,9 @@ urlpatterns += [
     ),
     path("work/statement/", WorkerStatementApi.as_view(), name="api-work-statement"),
     path("work/statement.csv", WorkerStatementCsvApi.as_view(), name="api-work-statement-csv"),
+]
+
+# Escrow: a job's quote and budget.
+urlpatterns += [
+    path("jobs/<int:job_id>/quote/", JobQuoteApi.as_view(), name="api-job-quote"),
 ]

@@ -7,7 +7,7 @@ from jobs.models import HIT, Assignment, LabelingJob
 from jobs.services.jobs import job_launch
 from marketplace.models import MembershipRole, User
 from tests.jobs.factories import DataObjectFactory, LabelingJobFactory
-from tests.marketplace.factories import MembershipFactory
+from tests.marketplace.factories import MembershipFactory, organization_fund
 from tests.workforce.factories import WorkerProfileFactory
 from workforce.models import WorkerProfile
 
@@ -39,8 +39,11 @@ def job_fields(**overrides) -> dict:
 
 
 def launched_job(*, objects: int = 3, **job_kwargs) -> tuple[LabelingJob, User]:
-    """A job with `objects` data objects, launched through the service by a member."""
+    """A job with `objects` data objects, launched through the service by a member (its
+    organization is funded in USD by its factory, and here in the job's other currency)."""
     job = LabelingJobFactory(**job_kwargs)
+    if job.currency != "USD":
+        organization_fund(job.organization, currency=job.currency)
     DataObjectFactory.create_batch(objects, job=job)
     actor = requester_of(job.organization)
     return job_launch(actor=actor, job=job), actor

@@ -43,13 +43,42 @@ class UserFactory(factory.django.DjangoModelFactory):
             )
 
 
+# What a funded organization has available: launching a job holds its maximum cost.
+FUNDED_BALANCE = Decimal("1000000.00")
+
+
+def organization_fund(
+    organization: Organization, amount: Decimal = FUNDED_BALANCE, *, currency: str = "USD"
+) -> None:
+    """Credit `amount` to the organization's available balance through a real manual
+    top-up posting (manual_clearing -> organization_available)."""
+    from payments.funding import top_up_manual_record
+
+    top_up_manual_record(
+        organization=organization,
+        amount=Decimal(amount),
+        currency=currency,
+        idempotency_key=f"test-funds:{organization.pk}:{amount}:{currency}",
+    )
+
+
 class OrganizationFactory(factory.django.DjangoModelFactory):
+    """An organization with FUNDED_BALANCE USD available (a manual top-up), so that its
+    jobs can launch; `funded=False` for an empty one, `funded=Decimal(...)` for a sum."""
+
     class Meta:
         model = Organization
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Organization {n}")
     slug = factory.Sequence(lambda n: f"organization-{n}")
     created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def funded(obj, create, extracted, **kwargs):  # noqa: N805
+        if not create or extracted is False:
+            return
+        organization_fund(obj, FUNDED_BALANCE if extracted in (None, True) else extracted)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -53,6 +53,7 @@ ENDPOINTS = {
     "/api/v1/jobs/{job_id}/hits/": {"get"},
     "/api/v1/jobs/{job_id}/output/": {"get"},
     "/api/v1/jobs/{job_id}/responses/": {"get"},
+    "/api/v1/jobs/{job_id}/quote/": {"get"},
     "/api/v1/jobs/{job_id}/chain/": {"post"},
     "/api/v1/jobs/{job_id}/gold/": {"get", "post"},
     "/api/v1/jobs/{job_id}/gold/{gold_id}/": {"get", "delete"},

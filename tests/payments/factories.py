@@ -18,7 +18,7 @@ class OrganizationAccountFactory(factory.django.DjangoModelFactory):
         model = Account
 
     kind = AccountKind.ORGANIZATION_AVAILABLE
-    organization = factory.SubFactory(OrganizationFactory)
+    organization = factory.SubFactory(OrganizationFactory, funded=False)
     currency = "USD"
 
 

@@ -201,7 +201,7 @@ def test_a_currency_mismatch_between_two_accounts_is_refused():
 
 
 def test_two_currencies_balance_each_on_their_own():
-    organization = OrganizationFactory()
+    organization = OrganizationFactory(funded=False)
     dollars = organization_account(
         organization=organization, kind=AccountKind.ORGANIZATION_AVAILABLE, currency="USD"
     )
@@ -366,7 +366,7 @@ def test_a_correction_cannot_take_back_money_already_spent():
 
 
 def test_account_helpers_get_or_create_one_account_per_kind_owner_and_currency():
-    organization = OrganizationFactory()
+    organization = OrganizationFactory(funded=False)
     worker = WorkerProfileFactory()
 
     first = organization_account(

@@ -61,7 +61,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 AccountKind.PAYOUTS_IN_TRANSIT,
             ):
                 self.accounts[(kind, currency)] = platform_account(kind=kind, currency=currency)
-        self.organizations = [OrganizationFactory() for _ in range(2)]
+        self.organizations = [OrganizationFactory(funded=False) for _ in range(2)]
         self.workers = [WorkerProfileFactory() for _ in range(2)]
         self.jobs = [
             LabelingJobFactory(organization=organization) for organization in self.organizations

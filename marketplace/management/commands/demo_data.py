@@ -4,6 +4,8 @@ two running labeling jobs with some work already done.
 Idempotent: what already exists is left as it is, so running it again changes nothing.
 """
 
+from decimal import Decimal
+
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -27,6 +29,7 @@ from marketplace.models import (
     VendorProfile,
 )
 from marketplace.services import invitation_create, organization_create, vendor_profile_create
+from payments.funding import top_up_manual_record
 from workforce.models import WorkerProfile, Workforce, WorkforceKind, WorkforceMember
 from workforce.services import worker_profile_create
 
@@ -36,6 +39,8 @@ ADMIN_EMAIL = f"admin@{DOMAIN}"
 REQUESTER_ORGANIZATION = "Acme Vision"
 VENDOR_ORGANIZATION = "LabelWorks"
 INVITEE_EMAIL = f"invitee@{DOMAIN}"
+# Acme's prepaid balance (a manual top-up): enough for its demo jobs and more to launch.
+DEMO_TOP_UP = Decimal("500.00")
 
 # (email, full name, role) per organization; the first is the owner who creates it.
 MEMBERS = {
@@ -142,6 +147,13 @@ class Command(BaseCommand):
         with transaction.atomic():
             admin = demo_user(email=ADMIN_EMAIL, full_name="Ada Admin", is_superuser=True)
             acme = demo_organization(REQUESTER_ORGANIZATION)
+            # Launching holds a job's budget: Acme's prepaid balance, recorded by hand.
+            top_up_manual_record(
+                organization=acme,
+                amount=DEMO_TOP_UP,
+                idempotency_key="demo-data-top-up",
+                actor=acme.created_by,
+            )
             labelworks = demo_organization(VENDOR_ORGANIZATION)
             vendor_owner = labelworks.created_by
             if not VendorProfile.objects.filter(organization=labelworks).exists():
