@@ -310,8 +310,31 @@ def top_up_record_manual(
         raise InvalidInput(fields={"reason": ["Say what payment this records."]})
     if len(reason) > 1000:
         raise InvalidInput(fields={"reason": ["Use at most 1000 characters."]})
-    currency = currency_clean(currency)
-    amount = amount_clean(amount, maximum=settings.PAYMENTS_MAX_TOP_UP)
+    return top_up_manual_credit(
+        organization=organization,
+        amount=amount_clean(amount, maximum=settings.PAYMENTS_MAX_TOP_UP),
+        currency=currency_clean(currency),
+        reason=reason,
+        idempotency_key=idempotency_key,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def top_up_manual_credit(
+    *,
+    organization,
+    amount,
+    currency: str = DEFAULT_CURRENCY,
+    reason: str = "",
+    idempotency_key: str | None = None,
+    actor=None,
+) -> TopUp:
+    """A succeeded manual top-up and its `top_up` posting from manual clearing, for trusted
+    callers (top_up_record_manual for staff, the demo data, test fixtures). The same key
+    with the same amount returns the first top-up; with another, Conflict. Any currency
+    the organization's jobs may use; no maximum."""
+    amount = amount_clean(amount)
     key = idempotency_key_clean(idempotency_key, required=False)
     existing = TopUp.objects.filter(organization=organization, idempotency_key=key).first()
     if existing is not None:
@@ -330,7 +353,7 @@ def top_up_record_manual(
         status=TopUpStatus.SUCCEEDED,
         idempotency_key=key,
         failure_message="",
-        created_by=actor,
+        created_by=actor if getattr(actor, "pk", None) else None,
         succeeded_at=timezone.now(),
     )
     _top_up_post(

@@ -24,6 +24,8 @@ from tests.workforce.factories import WorkerProfileFactory
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/work/earnings/"
+# A balance where nothing has been released, paid out or is on its way.
+NOTHING_YET = {"available": "0.0000", "in_transit": "0.0000", "paid": "0.0000"}
 
 
 def work(worker, job, requester, outcome: str):
@@ -110,8 +112,11 @@ def test_the_earnings_api_sums_each_state_per_currency_and_per_job(earning_worke
                 **figures(pending=(1, "0.0500"), approved=(2, "0.1000"), rejected=(1, "0.0500")),
             },
         ],
-        # No money moved: approvals post to the ledger in the escrow part of payments.
-        "balances": [],
+        # Approved work was paid to the pending balance: 2 x 0.05 USD and the EUR job's.
+        "balances": [
+            {**NOTHING_YET, "currency": "EUR", "pending": "1.5000"},
+            {**NOTHING_YET, "currency": "USD", "pending": "0.1000"},
+        ],
     }
 
 

@@ -45,6 +45,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 # What a funded organization has available: launching a job holds its maximum cost.
 FUNDED_BALANCE = Decimal("1000000.00")
+# Whether an OrganizationFactory without `funded=` is funded. The payments tests, which
+# count every posting, turn it off (tests/payments/conftest.py `unfunded_by_default`).
+FUND_BY_DEFAULT = True
 
 
 def organization_fund(
@@ -52,12 +55,13 @@ def organization_fund(
 ) -> None:
     """Credit `amount` to the organization's available balance through a real manual
     top-up posting (manual_clearing -> organization_available)."""
-    from payments.funding import top_up_manual_record
+    from payments.topups import top_up_manual_credit
 
-    top_up_manual_record(
+    top_up_manual_credit(
         organization=organization,
         amount=Decimal(amount),
         currency=currency,
+        reason="Test funds",
         idempotency_key=f"test-funds:{organization.pk}:{amount}:{currency}",
     )
 
@@ -76,9 +80,11 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def funded(obj, create, extracted, **kwargs):  # noqa: N805
+        if extracted is None:
+            extracted = FUND_BY_DEFAULT
         if not create or extracted is False:
             return
-        organization_fund(obj, FUNDED_BALANCE if extracted in (None, True) else extracted)
+        organization_fund(obj, FUNDED_BALANCE if extracted is True else extracted)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

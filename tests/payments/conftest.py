@@ -9,6 +9,13 @@ from tests.payments.localstripe import localstripe_server, stripe_api, stripe_do
 __all__ = ["localstripe_server", "sharded", "stripe_api", "stripe_down", "stripe_live"]
 
 
+@pytest.fixture(autouse=True)
+def unfunded_by_default(monkeypatch):
+    """Organizations start with an empty ledger here: these tests count every posting, and
+    fund what they need (`OrganizationFactory(funded=True)` or an amount)."""
+    monkeypatch.setattr("tests.marketplace.factories.FUND_BY_DEFAULT", False)
+
+
 @pytest.fixture
 def sharded(settings):
     """Platform accounts spread over 4 shards, as in production (the test settings use 1)."""

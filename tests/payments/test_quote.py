@@ -69,7 +69,7 @@ def test_a_draft_jobs_quote_names_the_maximum_cost_balance_and_shortfall():
 
 
 def test_an_api_key_of_the_jobs_organization_reads_the_quote_of_a_funded_draft():
-    organization, owner = organization_with_owner()
+    organization, owner = organization_with_owner(funded=True)
     _key, raw_key = api_key_create(actor=owner, organization=organization, name="CI")
     job = draft_job(organization, objects=2, workers_per_object=1, reward=D("0.125"))
 
@@ -90,7 +90,7 @@ def test_an_api_key_of_the_jobs_organization_reads_the_quote_of_a_funded_draft()
 
 
 def test_a_launched_jobs_quote_shows_its_budget_held_spent_returned_and_on_hold():
-    organization, owner = organization_with_owner()
+    organization, owner = organization_with_owner(funded=True)
     job = job_launch(actor=owner, job=draft_job(organization, objects=2, workers_per_object=1))
     paid, rejected = workers(2)
     answers = []
@@ -192,7 +192,7 @@ def test_the_job_page_shows_a_drafts_quote_and_shortfall():
 
 
 def test_the_job_page_shows_a_launched_jobs_budget():
-    organization, owner = organization_with_owner()
+    organization, owner = organization_with_owner(funded=True)
     job = job_launch(actor=owner, job=draft_job(organization, objects=2, workers_per_object=1))
 
     page = page_client(owner).get(f"/jobs/{job.pk}/").content.decode()
