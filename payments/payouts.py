@@ -355,6 +355,8 @@ def payout_request(
     the shortfall) above the available balance; a refusal changes nothing.
     """
     _one_owner(worker, organization)
+    if organization is not None:
+        _require_vendor(organization)
     fields = _validate_request(amount=amount, currency=currency, idempotency_key=idempotency_key)
     if fields:
         raise InvalidInput(fields=fields)
