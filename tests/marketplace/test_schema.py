@@ -129,6 +129,13 @@ ENDPOINTS = {
     "/api/v1/organizations/{organization_id}/webhooks/{endpoint_id}/": {"get", "patch", "delete"},
     "/api/v1/organizations/{organization_id}/webhooks/{endpoint_id}/rotate-secret/": {"post"},
     "/api/v1/organizations/{organization_id}/webhooks/{endpoint_id}/deliveries/": {"get"},
+    # Payouts (payments/api/payouts.py).
+    "/api/v1/work/payout-account/": {"get", "post"},
+    "/api/v1/work/payouts/": {"get", "post"},
+    "/api/v1/work/payout-balances/": {"get"},
+    "/api/v1/organizations/{organization_id}/payout-account/": {"get", "post"},
+    "/api/v1/organizations/{organization_id}/payouts/": {"get", "post"},
+    "/api/v1/organizations/{organization_id}/payout-balances/": {"get"},
 }
 
 
