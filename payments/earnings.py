@@ -7,18 +7,26 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import CharField, Exists, OuterRef, Q, Sum, Value
-from django.db.models.functions import Concat
+from django.db.models import CharField, DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from payments.exceptions import InsufficientFunds
 from payments.ledger import ledger_post, worker_account
-from payments.models import AccountKind, LedgerEntry, LedgerTransaction, TransactionKind
+from payments.models import (
+    MONEY_DECIMALS,
+    MONEY_DIGITS,
+    AccountKind,
+    LedgerEntry,
+    LedgerTransaction,
+    TransactionKind,
+)
 
 logger = logging.getLogger(__name__)
 
 EARNING_KINDS = (TransactionKind.REWARD, TransactionKind.BONUS)
 BATCH_SIZE = 500
+_MONEY = DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_DECIMALS)
 
 
 def release_key(transaction_id: int) -> str:
@@ -61,24 +69,32 @@ def _due_entries(*, cutoff: datetime, since: datetime | None, after: tuple | Non
             Q(transaction__created_at__gt=created_at)
             | Q(transaction__created_at=created_at, transaction_id__gt=transaction_id)
         )
-    return entries.select_related("account", "transaction").order_by(
-        "transaction__created_at", "transaction_id"
-    )[:BATCH_SIZE]
-
-
-def _releasable_amount(entry: LedgerEntry) -> Decimal:
-    """The earning less what corrections of it took back from the same pending account."""
-    corrected = LedgerEntry.objects.filter(
-        transaction__corrects_id=entry.transaction_id, account_id=entry.account_id
-    ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
-    return entry.amount + corrected
+    # What corrections of the earning took back from the same pending account (corrections
+    # are found by the foreign-key index on ledger_transaction.corrects_id).
+    corrected = (
+        LedgerEntry.objects.filter(
+            transaction__corrects_id=OuterRef("transaction_id"), account_id=OuterRef("account_id")
+        )
+        .order_by()
+        .values("account_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return (
+        entries.annotate(
+            corrected=Coalesce(Subquery(corrected), Value(Decimal(0)), output_field=_MONEY)
+        )
+        .select_related("account", "transaction")
+        .order_by("transaction__created_at", "transaction_id")[:BATCH_SIZE]
+    )
 
 
 def earnings_release_one(*, entry: LedgerEntry) -> LedgerTransaction | None:
-    """Release one earning (its pending entry) to the worker's available balance, or None
+    """Release one earning (its pending entry, annotated with `corrected` by the due query)
+    to the worker's available balance, or None
     when nothing is left of it. Idempotent: the key is `earnings-release:<transaction id>`.
     Raises InsufficientFunds, posting nothing, when the pending balance no longer holds it."""
-    amount = _releasable_amount(entry)
+    amount = entry.amount + entry.corrected  # the corrections' entries are negative
     if amount <= 0:
         return None
     pending = entry.account

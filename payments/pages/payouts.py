@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from jobs.pages.views import content_security_policy, money_display
 from marketplace.exceptions import DomainError
+from marketplace.models import MANAGER_ROLES
 from marketplace.pages.views import _error_page, domain_errors_as_pages
 from marketplace.selectors import organization_access
 from payments.models import PayoutStatus
@@ -166,7 +167,7 @@ def worker_payouts_request(request, *, worker):
 @domain_errors_as_pages
 @content_security_policy
 def organization_payouts(request, organization_id: int):
-    organization, _membership = organization_access(
+    organization, membership = organization_access(
         actor=request.user, organization_id=organization_id
     )
     page_url = reverse("organization_payouts", args=[organization.pk])
@@ -174,7 +175,10 @@ def organization_payouts(request, organization_id: int):
     context = _context(request, page_url=page_url, organization=organization)
     context["request_url"] = reverse("organization_payouts_request", args=[organization.pk])
     context["onboard_url"] = reverse("organization_payouts_onboard", args=[organization.pk])
-    context["is_vendor"] = hasattr(organization, "vendor_profile")
+    # The buttons are for owners and admins of a vendor; members see the balances.
+    context["can_act"] = hasattr(organization, "vendor_profile") and (
+        membership.role in MANAGER_ROLES
+    )
     return render(request, "payments/payouts.html", context)
 
 

@@ -785,3 +785,37 @@ def test_the_admin_exports_selected_payouts(worker, staff_client):
 
     assert response.status_code == 200
     assert [row["id"] for row in _rows(response)] == [str(payout.pk)]
+
+
+def test_a_member_sees_the_vendors_payout_page_and_only_managers_get_the_buttons(vendor, client):
+    member = MembershipFactory(organization=vendor.organization, role="member").user
+    owner = MembershipFactory(organization=vendor.organization, role="owner").user
+    url = reverse("organization_payouts", args=[vendor.organization.pk])
+
+    client.force_login(member)
+    as_member = client.get(url)
+    client.force_login(owner)
+    as_owner = client.get(url)
+
+    assert (as_member.status_code, as_owner.status_code) == (200, 200)
+    assert b"8.00" in as_member.content
+    assert b'id="pay-out"' not in as_member.content
+    assert b'id="pay-out"' in as_owner.content
+
+
+def test_the_payout_list_takes_as_many_queries_for_many_payouts_as_for_one(worker, worker_api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _fund(worker, "20.0000")
+    payout_request(actor=worker.user, worker=worker, amount=Decimal("1"), idempotency_key="0")
+    with CaptureQueriesContext(connection) as one:
+        assert len(worker_api.get(reverse("api-work-payouts")).json()["results"]) == 1
+    for i in range(1, 6):
+        payout_request(
+            actor=worker.user, worker=worker, amount=Decimal("1"), idempotency_key=str(i)
+        )
+    with CaptureQueriesContext(connection) as many:
+        assert len(worker_api.get(reverse("api-work-payouts")).json()["results"]) == 6
+
+    assert len(many.captured_queries) == len(one.captured_queries)

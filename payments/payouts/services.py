@@ -1,39 +1,44 @@
-"""Money out: Stripe Connect onboarding, payout requests, Stripe transfers with their failures
-and reversals, the manual provider (staff mark a payout paid or failed) and the CSV export."""
+"""Payout requests and their settlement: Stripe transfers, failures and reversals, and the
+manual provider (staff mark a payout paid or failed)."""
 
-import csv
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 import stripe
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Count, QuerySet, Sum
+from django.db import transaction
 from django.utils import timezone
 
 from marketplace.celery import enqueue_on_commit
-from marketplace.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from marketplace.exceptions import Conflict, InvalidInput
 from payments.exceptions import InsufficientFunds
-from payments.ledger import ledger_post, organization_account, platform_account, worker_account
+from payments.ledger import ledger_post, platform_account
 from payments.models import (
     Account,
     AccountKind,
     Payout,
-    PayoutAccount,
     PayoutStatus,
     Provider,
     TransactionKind,
 )
 from payments.money import DEFAULT_CURRENCY, money_quantize
+from payments.payouts.selectors import (
+    CENT,
+    MAX_NOTE_LENGTH,
+    _available_account,
+    _one_owner,
+    _owner_prefix,
+    _payout_owner_available,
+    _require_staff,
+    _require_vendor,
+    payout_account_get,
+)
 from payments.stripe_client import StripeUnavailable, stripe_client, stripe_enabled, to_cents
 
 logger = logging.getLogger(__name__)
 
-CENT = Decimal("0.01")
 MAX_CLIENT_KEY_LENGTH = 200
-MAX_NOTE_LENGTH = 1000
 # Errors that say nothing about the payout itself: the task retries them with the same
 # idempotency key, so Stripe makes the transfer at most once.
 RETRYABLE_STRIPE_ERRORS = (
@@ -42,248 +47,6 @@ RETRYABLE_STRIPE_ERRORS = (
     stripe.RateLimitError,
     stripe.AuthenticationError,
 )
-
-
-# Owners: a worker, or a vendor organization.
-
-
-def _one_owner(worker, organization) -> None:
-    if (worker is None) == (organization is None):
-        raise ValueError("Give exactly one of worker and organization.")
-
-
-def _owner_prefix(*, worker=None, organization=None) -> str:
-    return f"worker:{worker.pk}" if worker is not None else f"organization:{organization.pk}"
-
-
-def _available_account(*, worker=None, organization=None, currency: str) -> Account:
-    if worker is not None:
-        return worker_account(worker=worker, kind=AccountKind.WORKER_AVAILABLE, currency=currency)
-    return organization_account(
-        organization=organization, kind=AccountKind.VENDOR_AVAILABLE, currency=currency
-    )
-
-
-def _payout_owner_available(payout: Payout) -> Account:
-    return _available_account(
-        worker=payout.worker, organization=payout.organization, currency=payout.currency
-    )
-
-
-def _require_vendor(organization) -> None:
-    if not hasattr(organization, "vendor_profile"):
-        raise PermissionDenied(
-            "Only a vendor organization is paid out; create its vendor profile first.",
-            code="not_a_vendor",
-        )
-
-
-def _require_staff(actor) -> None:
-    if not getattr(actor, "is_staff", False):
-        raise PermissionDenied("Only staff can settle payouts by hand.")
-
-
-# Reads.
-
-
-def payout_account_get(*, worker=None, organization=None) -> PayoutAccount | None:
-    _one_owner(worker, organization)
-    owner = {"worker": worker} if worker is not None else {"organization": organization}
-    return PayoutAccount.objects.filter(**owner).first()
-
-
-def payout_list(*, worker=None, organization=None) -> QuerySet[Payout]:
-    """The owner's payouts, newest first."""
-    _one_owner(worker, organization)
-    owner = {"worker": worker} if worker is not None else {"organization": organization}
-    return Payout.objects.filter(**owner).order_by("-created_at", "-id")
-
-
-def payout_access(*, payout_id, worker=None, organization=None) -> Payout:
-    """The owner's payout `payout_id`; NotFound for anyone else's."""
-    try:
-        return payout_list(worker=worker, organization=organization).get(pk=int(payout_id))
-    except (Payout.DoesNotExist, TypeError, ValueError):
-        raise NotFound() from None
-
-
-@dataclass
-class PayoutSummary:
-    """One currency of an owner's money: what can be paid out and where the rest is."""
-
-    currency: str
-    available: Decimal
-    payable: Decimal  # available rounded down to the cent: what one payout can take
-    pending: Decimal | None  # workers only: earnings still in the hold period
-    in_transit: Decimal
-    paid: Decimal
-
-
-def payout_summaries(*, worker=None, organization=None) -> list[PayoutSummary]:
-    """Per currency: available (and pending for a worker) from the ledger accounts, in
-    transit and paid from the payouts. Three queries."""
-    _one_owner(worker, organization)
-    if worker is not None:
-        kinds = (AccountKind.WORKER_AVAILABLE, AccountKind.WORKER_PENDING)
-        accounts = Account.objects.filter(worker=worker, kind__in=kinds)
-    else:
-        accounts = Account.objects.filter(
-            organization=organization, kind=AccountKind.VENDOR_AVAILABLE
-        )
-    balances = {(a.currency, a.kind): a.balance for a in accounts}
-    totals = {
-        (row["currency"], row["status"]): row["total"]
-        for row in payout_list(worker=worker, organization=organization)
-        .filter(status__in=[PayoutStatus.IN_TRANSIT, PayoutStatus.PAID])
-        .order_by()
-        .values("currency", "status")
-        .annotate(total=Sum("amount"), count=Count("id"))
-    }
-    currencies = sorted({currency for currency, _ in balances} | {c for c, _ in totals})
-    zero = Decimal("0.0000")
-    summaries = []
-    for currency in currencies:
-        available_kind = (
-            AccountKind.WORKER_AVAILABLE if worker is not None else AccountKind.VENDOR_AVAILABLE
-        )
-        available = balances.get((currency, available_kind), zero)
-        summaries.append(
-            PayoutSummary(
-                currency=currency,
-                available=available,
-                payable=available.quantize(CENT, rounding=ROUND_DOWN),
-                pending=balances.get((currency, AccountKind.WORKER_PENDING), zero)
-                if worker is not None
-                else None,
-                in_transit=totals.get((currency, PayoutStatus.IN_TRANSIT), zero),
-                paid=totals.get((currency, PayoutStatus.PAID), zero),
-            )
-        )
-    return summaries
-
-
-# Connect onboarding.
-
-
-def _field(stripe_object, name: str):
-    """A field of a Stripe object (StripeObject from the client, dict from an event)."""
-    if isinstance(stripe_object, dict):
-        return stripe_object.get(name)
-    return getattr(stripe_object, name, None)
-
-
-def _stripe_refused(error: stripe.StripeError, doing: str) -> StripeUnavailable:
-    logger.warning("Stripe refused to %s: %s", doing, error)
-    return StripeUnavailable(f"Stripe could not {doing} right now; try again later.")
-
-
-def _payout_account_apply(*, payout_account: PayoutAccount, stripe_account) -> PayoutAccount:
-    """Copy the account's onboarding state from a Stripe Account (object or dict)."""
-    details_submitted = bool(_field(stripe_account, "details_submitted"))
-    payouts_enabled = bool(_field(stripe_account, "payouts_enabled"))
-    with transaction.atomic():
-        locked = PayoutAccount.objects.select_for_update().get(pk=payout_account.pk)
-        if (locked.details_submitted, locked.payouts_enabled) != (
-            details_submitted,
-            payouts_enabled,
-        ):
-            locked.details_submitted = details_submitted
-            locked.payouts_enabled = payouts_enabled
-            locked.save(update_fields=["details_submitted", "payouts_enabled", "updated_at"])
-    return locked
-
-
-def _payout_account_create(*, worker=None, organization=None) -> PayoutAccount:
-    """The owner's PayoutAccount, creating its Express account at Stripe if it has none.
-    The idempotency key `payout-account:<owner>` makes a repeated or concurrent call create
-    one Stripe account; the OneToOne column makes it one row."""
-    existing = payout_account_get(worker=worker, organization=organization)
-    if existing is not None:
-        return existing
-    owner = _owner_prefix(worker=worker, organization=organization)
-    if worker is not None:
-        metadata = {"groundwork_worker_id": worker.worker_id}
-    else:
-        metadata = {"groundwork_organization_id": str(organization.pk)}
-    client = stripe_client()
-    try:
-        stripe_account = client.v1.accounts.create(
-            params={
-                "type": "express",
-                "capabilities": {"transfers": {"requested": True}},
-                "metadata": metadata,
-            },
-            options={"idempotency_key": f"payout-account:{owner}"},
-        )
-    except stripe.StripeError as error:
-        raise _stripe_refused(error, "create your payout account") from error
-    try:
-        with transaction.atomic():
-            return PayoutAccount.objects.create(
-                worker=worker,
-                organization=organization,
-                stripe_account_id=stripe_account.id,
-                details_submitted=bool(_field(stripe_account, "details_submitted")),
-                payouts_enabled=bool(_field(stripe_account, "payouts_enabled")),
-            )
-    except IntegrityError:
-        # A concurrent call stored it first (the same Stripe account, by the key).
-        return payout_account_get(worker=worker, organization=organization)
-
-
-@dataclass
-class Onboarding:
-    payout_account: PayoutAccount
-    url: str  # the Stripe-hosted onboarding page to send the user to; valid for minutes
-
-
-def payout_account_onboard(
-    *, actor, worker=None, organization=None, return_url: str, refresh_url: str
-) -> Onboarding:
-    """Give the worker or vendor organization a Stripe Connect Express account (once) and
-    an Account Link to Stripe's onboarding. No database transaction is open during the
-    Stripe calls. StripeUnavailable (503) when Stripe is off, unreachable or refuses."""
-    _one_owner(worker, organization)
-    if organization is not None:
-        _require_vendor(organization)
-    payout_account = _payout_account_create(worker=worker, organization=organization)
-    client = stripe_client()
-    try:
-        link = client.v1.account_links.create(
-            params={
-                "account": payout_account.stripe_account_id,
-                "type": "account_onboarding",
-                "refresh_url": refresh_url,
-                "return_url": return_url,
-            }
-        )
-    except stripe.StripeError as error:
-        raise _stripe_refused(error, "start onboarding") from error
-    logger.info(
-        "Onboarding link for %s made by user %s", payout_account, getattr(actor, "pk", None)
-    )
-    return Onboarding(payout_account=payout_account, url=link.url)
-
-
-def payout_account_refresh(*, payout_account: PayoutAccount) -> PayoutAccount:
-    """Read the account's onboarding state back from Stripe (the return page does this)."""
-    client = stripe_client()
-    try:
-        stripe_account = client.v1.accounts.retrieve(payout_account.stripe_account_id)
-    except stripe.StripeError as error:
-        raise _stripe_refused(error, "read your payout account") from error
-    return _payout_account_apply(payout_account=payout_account, stripe_account=stripe_account)
-
-
-def stripe_account_updated(event: dict) -> None:
-    """Webhook `account.updated`: the Connect account's details_submitted and
-    payouts_enabled. An account Groundwork does not know is ignored. Idempotent."""
-    stripe_account = event["data"]["object"]
-    payout_account = PayoutAccount.objects.filter(stripe_account_id=stripe_account["id"]).first()
-    if payout_account is None:
-        logger.info("account.updated for unknown account %s ignored", stripe_account["id"])
-        return
-    _payout_account_apply(payout_account=payout_account, stripe_account=stripe_account)
 
 
 # Requesting a payout.
@@ -345,10 +108,11 @@ def payout_request(
     payable, the available balance rounded down to the cent, the sub-cent rest staying) of
     the worker's or vendor organization's available balance.
 
-    In one transaction, under the locks of the available and in-transit accounts: the Payout
-    row and its `payout` posting (available -> payouts in transit). With Stripe on and the
-    owner's Connect account able to receive payouts the provider is Stripe and the transfer
-    task is enqueued on commit; otherwise it is the manual provider (staff pay and mark it).
+    In one transaction, under the row lock of the owner (its WorkerProfile or Organization,
+    taken before ledger_post locks the accounts): the Payout row and its `payout` posting
+    (available -> payouts in transit). With Stripe on and the owner's Connect account able
+    to receive payouts the provider is Stripe and the transfer task is enqueued on commit;
+    otherwise it is the manual provider (staff pay and mark it).
 
     The same idempotency key (per owner) returns the same payout; with a different amount
     or currency it is a Conflict. InvalidInput for bad input, InsufficientFunds (402, naming
@@ -369,18 +133,18 @@ def payout_request(
     in_transit = platform_account(kind=AccountKind.PAYOUTS_IN_TRANSIT, currency=currency)
 
     with transaction.atomic():
-        # Both accounts in id order, as ledger_post locks them, so this never deadlocks
-        # with another posting; the lock also serialises this owner's requests.
-        locked = {
-            account.pk: account
-            for account in Account.objects.select_for_update()
-            .filter(pk__in=[available.pk, in_transit.pk])
-            .order_by("pk")
-        }
+        # The owner's row, never a ledger account (ledger_post locks those, last, in its
+        # own order): it serialises this owner's requests, so a repeated key finds its
+        # payout here. The balance read after it can only have grown meanwhile (other
+        # payouts wait on this lock); ledger_post checks it again under the account lock.
+        owner_model = type(worker) if worker is not None else type(organization)
+        owner_model.objects.select_for_update().filter(pk=(worker or organization).pk).values_list(
+            "pk", flat=True
+        ).get()
         existing = Payout.objects.filter(idempotency_key=stored_key).first()
         if existing is not None:
             return _replayed(existing, amount=amount, currency=currency)
-        balance = locked[available.pk].balance
+        balance = Account.objects.values_list("balance", flat=True).get(pk=available.pk)
         minimum = settings.PAYMENTS_MIN_PAYOUT
         if amount is None:
             amount_paid = balance.quantize(CENT, rounding=ROUND_DOWN)
@@ -626,81 +390,3 @@ def payout_mark_failed(*, actor, payout: Payout, reason: str) -> Payout:
     _require_staff(actor)
     reason = _note(reason, name="reason")
     return _fail(payout_id=payout.pk, message=reason, actor=actor)
-
-
-CSV_COLUMNS = (
-    "id",
-    "owner",
-    "worker_id",
-    "organization_id",
-    "organization",
-    "email",
-    "amount",
-    "currency",
-    "status",
-    "provider",
-    "created_at",
-    "settled_at",
-    "bank_note",
-)
-
-
-def payout_export_list(
-    *,
-    status: str | None = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
-) -> QuerySet[Payout]:
-    """Payouts for the CSV export, oldest first: by status and a created_at range [from, to).
-    Uses index: payments_payout created_at."""
-    payouts = Payout.objects.select_related(
-        "worker__user", "organization__vendor_profile"
-    ).order_by("created_at", "id")
-    if status is not None:
-        payouts = payouts.filter(status=status)
-    if created_from is not None:
-        payouts = payouts.filter(created_at__gte=created_from)
-    if created_to is not None:
-        payouts = payouts.filter(created_at__lt=created_to)
-    return payouts
-
-
-def _cell(value) -> str:
-    """A text cell a spreadsheet won't run as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _csv_row(payout: Payout) -> list[str]:
-    if payout.worker_id:
-        owner, email = "worker", payout.worker.user.email
-        worker_id, organization_id, organization = payout.worker.worker_id, "", ""
-    else:
-        vendor = getattr(payout.organization, "vendor_profile", None)
-        owner, email = "organization", vendor.contact_email if vendor else ""
-        worker_id = ""
-        organization_id, organization = payout.organization_id, payout.organization.name
-    return [
-        str(payout.pk),
-        owner,
-        worker_id,
-        str(organization_id),
-        _cell(organization),
-        _cell(email),
-        str(payout.amount.quantize(CENT)),
-        payout.currency,
-        payout.status,
-        payout.provider,
-        payout.created_at.isoformat(),
-        payout.settled_at.isoformat() if payout.settled_at else "",
-        f"Groundwork payout {payout.pk}",
-    ]
-
-
-def payout_csv_write(*, payouts, out) -> None:
-    """Write `payouts` as CSV to the file-like `out`: a header, then one row each. The bank
-    note is the reference to quote on the bank transfer."""
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for payout in payouts.iterator(chunk_size=1000) if hasattr(payouts, "iterator") else payouts:
-        writer.writerow(_csv_row(payout))
