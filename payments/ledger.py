@@ -6,8 +6,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from marketplace.exceptions import Conflict, InvalidInput
 from payments.exceptions import InsufficientFunds
@@ -22,6 +23,7 @@ from payments.models import (
     TransactionKind,
 )
 from payments.money import MONEY_PLACES
+from payments.shards import platform_shard_id, platform_shards_forget
 
 MAX_KEY_LENGTH = 255
 
@@ -144,35 +146,38 @@ def ledger_post(
         job_id=job.pk if job is not None else None,
         legs=legs,
     )
-    # A retry usually finds its transaction here without taking any lock.
-    existing = _existing(idempotency_key=idempotency_key, parameters_hash=parameters_hash)
-    if existing is not None:
-        return existing
-
-    accounts = {
-        account.pk: account
-        for account in Account.objects.select_for_update()
-        .filter(pk__in=[account_id for account_id, _ in legs])
-        .order_by("pk")
-    }
-    if len(accounts) != len(legs):
-        raise InvalidInput(fields={"entries": ["An account does not exist."]})
-    # Under the locks: a concurrent posting of the same key on the same accounts has
-    # committed by now, and is found.
-    existing = _existing(idempotency_key=idempotency_key, parameters_hash=parameters_hash)
-    if existing is not None:
-        return existing
-
     totals: dict[str, Decimal] = defaultdict(Decimal)
-    for account_id, amount in legs:
-        totals[accounts[account_id].currency] += amount
+    for account, amount in entries:
+        totals[account.currency] += amount
     unbalanced = {currency: total for currency, total in totals.items() if total != 0}
     if unbalanced:
         sums = ", ".join(f"{total} {currency}" for currency, total in sorted(unbalanced.items()))
         raise InvalidInput(
             fields={"entries": [f"The entries must sum to zero per currency; they sum to {sums}."]}
         )
-    for account_id, amount in legs:
+
+    accounts, physical = _lock_accounts(entries)
+    # Inserted before the funds check: a concurrent posting of the same key waits here for
+    # it to commit, and a retry finds its transaction instead of being refused for funds
+    # its first attempt spent.
+    columns = {
+        "idempotency_key": idempotency_key,
+        "kind": kind,
+        "reference": reference,
+        "reason": reason,
+        "corrects_id": corrects.pk if corrects else None,
+        "job_id": job.pk if job is not None else None,
+        "parameters_hash": parameters_hash,
+        "created_by_id": actor.pk if getattr(actor, "pk", None) else None,
+        "created_at": timezone.now(),
+    }
+    posted_id = _transaction_insert(columns)
+    if posted_id is None:
+        existing = _existing(idempotency_key=idempotency_key, parameters_hash=parameters_hash)
+        if existing is None:  # the conflicting posting rolled back after all: post again
+            raise Conflict("A posting with this key is in flight; retry.", code="retry")
+        return existing
+    for account_id, amount in physical.items():
         account = accounts[account_id]
         if account.must_not_go_negative and account.balance + amount < 0:
             shortfall = -(account.balance + amount)
@@ -182,37 +187,74 @@ def ledger_post(
                 "more is needed.",
                 fields={"entries": [f"Account {account.pk} is short by {shortfall}."]},
             )
-
-    try:
-        with transaction.atomic():
-            posted = LedgerTransaction.objects.create(
-                idempotency_key=idempotency_key,
-                kind=kind,
-                reference=reference,
-                reason=reason,
-                corrects=corrects,
-                job=job,
-                parameters_hash=parameters_hash,
-                created_by=actor if getattr(actor, "pk", None) else None,
-            )
-    except IntegrityError:
-        # The same key committed meanwhile by a posting on other accounts.
-        existing = _existing(idempotency_key=idempotency_key, parameters_hash=parameters_hash)
-        if existing is None:
-            raise
-        return existing
     LedgerEntry.objects.bulk_create(
         LedgerEntry(
-            transaction=posted,
+            transaction_id=posted_id,
             account_id=account_id,
             amount=amount,
             currency=accounts[account_id].currency,
         )
-        for account_id, amount in legs
+        for account_id, amount in physical.items()
     )
-    for account_id, amount in legs:
-        Account.objects.filter(pk=account_id).update(balance=F("balance") + amount)
+    _balances_move(physical)
+    posted = LedgerTransaction(id=posted_id, **columns)
+    posted._state.adding = False
     return posted
+
+
+def _lock_accounts(entries) -> tuple[dict[int, Account], dict[int, Decimal]]:
+    """Lock the posting's accounts in id order; platform accounts are spread over their
+    shards first (payments.shards). Returns the locked accounts and the amount per locked
+    account (two legs landing on one shard are added up; a zero sum drops the leg)."""
+    for attempt in (1, 2):
+        physical: dict[int, Decimal] = defaultdict(Decimal)
+        for account, amount in entries:
+            physical[platform_shard_id(account)] += amount
+        physical = {account_id: amount for account_id, amount in physical.items() if amount}
+        accounts = {
+            account.pk: account
+            for account in Account.objects.select_for_update()
+            .filter(pk__in=list(physical))
+            .order_by("pk")
+        }
+        if len(accounts) == len(physical):
+            return accounts, physical
+        if attempt == 1:
+            platform_shards_forget()  # a remembered shard is gone (a test truncated it)
+    raise InvalidInput(fields={"entries": ["An account does not exist."]})
+
+
+def _transaction_insert(columns: dict) -> int | None:
+    """INSERT ... ON CONFLICT (idempotency_key) DO NOTHING RETURNING id: the new row's id,
+    or None when the key is taken. One round trip, no savepoint."""
+    table = LedgerTransaction._meta.db_table
+    names = list(columns)
+    # Table and column names are ours; every value is a parameter.
+    placeholders = ", ".join(["%s"] * len(names))
+    sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({placeholders}) "  # noqa: S608
+    sql += "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [columns[name] for name in names])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _balances_move(physical: dict[int, Decimal]) -> None:
+    """Add each amount to its (locked) account's cached balance: one statement on
+    PostgreSQL, one per account elsewhere."""
+    if connection.vendor != "postgresql":
+        for account_id, amount in physical.items():
+            Account.objects.filter(pk=account_id).update(balance=F("balance") + amount)
+        return
+    values = ", ".join(["(%s, %s::numeric)"] * len(physical))
+    parameters = [value for pair in physical.items() for value in pair]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Account._meta.db_table} AS account SET balance = account.balance + "  # noqa: S608
+            f"moved.amount FROM (VALUES {values}) AS moved(id, amount) "
+            "WHERE account.id = moved.id",
+            parameters,
+        )
 
 
 @transaction.atomic
@@ -256,7 +298,7 @@ def account_get_or_create(
     if not currency.isupper():
         raise InvalidInput(fields={"currency": ["Use upper-case letters, like USD."]})
     account, _ = Account.objects.get_or_create(
-        kind=kind, organization=organization, worker=worker, job=job, currency=currency
+        kind=kind, organization=organization, worker=worker, job=job, currency=currency, shard=0
     )
     return account
 

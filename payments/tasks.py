@@ -11,6 +11,58 @@ def ledger_reconcile_task() -> list[dict]:
     return [mismatch.as_json() for mismatch in ledger_reconcile()]
 
 
+@shared_task(name="payments.stripe_event_process", ignore_result=True)
+def stripe_event_process_task(event_id: str) -> bool:
+    """Process one stored Stripe event (idempotent; failures are recorded on the event)."""
+    from payments.stripe_events import stripe_event_process
+
+    return stripe_event_process(event_id=event_id)
+
+
+@shared_task(name="payments.stripe_events_process_due", ignore_result=True)
+def stripe_events_process_due_task() -> int:
+    """Beat: retry stored Stripe events that are still unprocessed."""
+    from payments.stripe_events import stripe_events_process_due
+
+    return stripe_events_process_due()
+
+
+@shared_task(name="payments.stripe_events_prune", ignore_result=True)
+def stripe_events_prune_task() -> int:
+    """Beat: delete processed Stripe events older than STRIPE_EVENT_RETENTION_DAYS."""
+    from payments.stripe_events import stripe_events_prune
+
+    return stripe_events_prune()
+
+
+@shared_task(
+    name="payments.refund_submit",
+    bind=True,
+    ignore_result=True,
+    max_retries=8,
+    default_retry_delay=30,
+)
+def refund_submit_task(self, refund_id: int) -> None:
+    """Send one pending refund to Stripe (key `refund:<pk>`); retried while Stripe is
+    unreachable, then left to the `payments.refunds_submit_due` beat."""
+    from payments.refunds import RefundRetryLater, refund_submit
+
+    try:
+        refund_submit(refund_id=refund_id)
+    except RefundRetryLater as error:
+        if self.request.is_eager:
+            return  # tests and the demo: the beat sweep sends it later
+        raise self.retry(exc=error, countdown=min(3600, 30 * 2**self.request.retries)) from error
+
+
+@shared_task(name="payments.refunds_submit_due", ignore_result=True)
+def refunds_submit_due_task() -> int:
+    """Beat: send pending refunds that Stripe has not seen yet."""
+    from payments.refunds import refunds_submit_due
+
+    return refunds_submit_due()
+
+
 @shared_task(name="payments.earnings_release_due", ignore_result=True)
 def earnings_release_due_task() -> dict:
     """Move rewards and bonuses past the hold from pending to available (beat, idempotent)."""

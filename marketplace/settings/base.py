@@ -274,6 +274,8 @@ PAYMENTS_VENDOR_FEE_PERCENT = _decimal("PAYMENTS_VENDOR_FEE_PERCENT", default="2
 # Earnings wait this long in the worker's pending balance before they can be paid out.
 PAYMENTS_EARNINGS_HOLD_SECONDS = env.int("PAYMENTS_EARNINGS_HOLD_SECONDS", default=3 * 24 * 3600)
 PAYMENTS_MIN_PAYOUT = _decimal("PAYMENTS_MIN_PAYOUT", default="1.00")
+# Each platform account (fee revenue, clearing, ...) is this many rows (payments.shards).
+PAYMENTS_PLATFORM_ACCOUNT_SHARDS = env.int("PAYMENTS_PLATFORM_ACCOUNT_SHARDS", default=16)
 PAYMENTS_MIN_TOP_UP = _decimal("PAYMENTS_MIN_TOP_UP", default="1.00")
 PAYMENTS_MAX_TOP_UP = _decimal("PAYMENTS_MAX_TOP_UP", default="100000.00")
 
@@ -346,6 +348,16 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+}
+
+# Top-ups and refunds (docs/payments.md): the currencies an organization may prepay in;
+# PAYMENTS_MIN_TOP_UP and PAYMENTS_MAX_TOP_UP apply in each. Refunds that Stripe could
+# not be reached for are sent again by this beat entry.
+PAYMENTS_CURRENCIES = env.list("PAYMENTS_CURRENCIES", default=["USD"])
+CELERY_BEAT_SCHEDULE["payments-submit-pending-refunds"] = {
+    "task": "payments.refunds_submit_due",
+    "schedule": 300.0,
+    "options": {"expires": 290},
 }
 
 # Earnings release (docs/payments.md): the beat sweep looks this many days back past the

@@ -6,6 +6,9 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ground
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+# One row per platform account, so tests read a platform balance off its account; the
+# ledger's own tests (tests/payments/conftest.py `sharded`) and the benchmark use shards.
+os.environ.setdefault("PAYMENTS_PLATFORM_ACCOUNT_SHARDS", "1")
 
 from marketplace.settings.base import *  # noqa: E402,F403
 

@@ -1,12 +1,32 @@
 """API v1 routes of payments (included from marketplace/api/urls.py)."""
 
+from django.urls import path
+
+from payments.api.billing import (
+    BalanceApi,
+    RefundListApi,
+    StripeWebhookApi,
+    TopUpDetailApi,
+    TopUpListApi,
+)
+
 ORGANIZATION = "organizations/<int:organization_id>/"
 
 urlpatterns: list = []
 
-# Payouts (payments/api/payouts.py).
-from django.urls import path  # noqa: E402
+urlpatterns += [
+    path(f"{ORGANIZATION}balance/", BalanceApi.as_view(), name="api-balance"),
+    path(f"{ORGANIZATION}top-ups/", TopUpListApi.as_view(), name="api-top-ups"),
+    path(
+        f"{ORGANIZATION}top-ups/<int:top_up_id>/",
+        TopUpDetailApi.as_view(),
+        name="api-top-up",
+    ),
+    path(f"{ORGANIZATION}refunds/", RefundListApi.as_view(), name="api-refunds"),
+    path("payments/stripe/webhook/", StripeWebhookApi.as_view(), name="api-stripe-webhook"),
+]
 
+# Payouts (payments/api/payouts.py).
 from payments.api.payouts import (  # noqa: E402
     OrganizationPayoutAccountApi,
     OrganizationPayoutBalanceApi,

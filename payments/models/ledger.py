@@ -79,6 +79,8 @@ class Account(models.Model):
         help_text="The job whose budget an on-hold account holds.",
     )
     currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
+    # Platform kinds are spread over several rows (payments.shards); owned accounts are 0.
+    shard = models.PositiveSmallIntegerField(default=0)
     # A cache of the sum of this account's entries, moved only by ledger_post under this
     # row's lock in the posting transaction; ledger_reconcile compares the two.
     balance = models.DecimalField(
@@ -138,9 +140,13 @@ class Account(models.Model):
                 name="account_once_per_worker",
             ),
             models.UniqueConstraint(
-                fields=["kind", "currency"],
+                fields=["kind", "currency", "shard"],
                 condition=Q(organization__isnull=True, worker__isnull=True),
-                name="account_once_per_platform_kind",
+                name="account_once_per_platform_shard",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=sorted(PLATFORM_KINDS)) | Q(shard=0),
+                name="account_shard_only_platform",
             ),
             # The target of the entries' (account, currency) foreign key (migration 0001).
             models.UniqueConstraint(fields=["id", "currency"], name="account_id_currency"),

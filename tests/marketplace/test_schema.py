@@ -129,6 +129,10 @@ ENDPOINTS = {
     "/api/v1/organizations/{organization_id}/webhooks/{endpoint_id}/": {"get", "patch", "delete"},
     "/api/v1/organizations/{organization_id}/webhooks/{endpoint_id}/rotate-secret/": {"post"},
     "/api/v1/organizations/{organization_id}/webhooks/{endpoint_id}/deliveries/": {"get"},
+    "/api/v1/organizations/{organization_id}/balance/": {"get"},
+    "/api/v1/organizations/{organization_id}/top-ups/": {"get", "post"},
+    "/api/v1/organizations/{organization_id}/top-ups/{top_up_id}/": {"get"},
+    "/api/v1/organizations/{organization_id}/refunds/": {"get", "post"},
     # Payouts (payments/api/payouts.py).
     "/api/v1/work/payout-account/": {"get", "post"},
     "/api/v1/work/payouts/": {"get", "post"},

@@ -7,6 +7,7 @@ from django.db import IntegrityError, connection, transaction
 
 from payments.ledger import ledger_post
 from payments.models import Account, LedgerEntry, LedgerTransaction, TransactionKind
+from tests.marketplace.factories import OrganizationFactory
 from tests.payments.factories import OrganizationAccountFactory, clearing, new_key, top_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -177,11 +178,20 @@ def test_an_account_owner_must_match_its_kind(kind, owner):
         )
 
 
-def test_a_platform_account_exists_once_per_kind_and_currency():
+def test_a_platform_account_exists_once_per_kind_currency_and_shard():
     clearing()
 
     with (
-        pytest.raises(IntegrityError, match="account_once_per_platform_kind"),
+        pytest.raises(IntegrityError, match="account_once_per_platform_shard"),
         transaction.atomic(),
     ):
         Account.objects.create(kind="stripe_clearing", currency="USD")
+
+
+def test_only_platform_accounts_have_shards():
+    organization = OrganizationFactory()
+
+    with pytest.raises(IntegrityError, match="account_shard_only_platform"), transaction.atomic():
+        Account.objects.create(
+            kind="organization_available", organization=organization, currency="USD", shard=1
+        )
