@@ -819,3 +819,28 @@ def test_the_payout_list_takes_as_many_queries_for_many_payouts_as_for_one(worke
         assert len(worker_api.get(reverse("api-work-payouts")).json()["results"]) == 6
 
     assert len(many.captured_queries) == len(one.captured_queries)
+
+
+@pytest.mark.usefixtures("sharded")
+def test_payouts_settle_and_return_across_platform_shards(
+    stub, worker, django_capture_on_commit_callbacks
+):
+    from payments.shards import platform_balance
+
+    _connected(stub, worker)
+    _fund(worker, "9.0000")
+    stub.fail_next_transfer()
+    with django_capture_on_commit_callbacks(execute=True):
+        failed = payout_request(
+            actor=worker.user, worker=worker, amount=Decimal("5.00"), idempotency_key="a"
+        )
+        paid = payout_request(
+            actor=worker.user, worker=worker, amount=Decimal("4.00"), idempotency_key="b"
+        )
+
+    failed.refresh_from_db()
+    paid.refresh_from_db()
+    assert (failed.status, paid.status) == (PayoutStatus.FAILED, PayoutStatus.PAID)
+    assert platform_balance(kind=AccountKind.PAYOUTS_IN_TRANSIT, currency="USD") == 0
+    assert _balance(AccountKind.WORKER_AVAILABLE, worker=worker) == Decimal("5.0000")
+    assert ledger_reconcile() == []
