@@ -844,3 +844,60 @@ def test_payouts_settle_and_return_across_platform_shards(
     assert platform_balance(kind=AccountKind.PAYOUTS_IN_TRANSIT, currency="USD") == 0
     assert _balance(AccountKind.WORKER_AVAILABLE, worker=worker) == Decimal("5.0000")
     assert ledger_reconcile() == []
+
+
+# Through the signed webhook endpoint (payments.stripe_events' registry).
+
+
+def _deliver(api_client, django_capture_on_commit_callbacks, settings, event: dict):
+    import json
+
+    from stripe import WebhookSignature
+
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_payouts_test"
+    payload = json.dumps({**event, "object": "event", "created": int(timezone.now().timestamp())})
+    signature = WebhookSignature.generate_signature_header(payload, "whsec_payouts_test")
+    with django_capture_on_commit_callbacks(execute=True):
+        return api_client.generic(
+            "POST",
+            "/api/v1/payments/stripe/webhook/",
+            payload,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=signature,
+        )
+
+
+def test_signed_account_updated_and_transfer_reversed_events_reach_the_handlers(
+    stub, worker, api_client, settings, django_capture_on_commit_callbacks
+):
+    onboarding = payout_account_onboard(
+        actor=worker.user, worker=worker, return_url="http://t/r", refresh_url="http://t/f"
+    )
+    account_id = onboarding.payout_account.stripe_account_id
+    stub.enable_payouts(account_id)
+    updated = {
+        "id": "evt_account_1",
+        "type": "account.updated",
+        "data": {"object": {**stub.accounts[account_id]}},
+    }
+
+    response = _deliver(api_client, django_capture_on_commit_callbacks, settings, updated)
+
+    assert response.status_code == 200, response.content
+    assert PayoutAccount.objects.get(pk=onboarding.payout_account.pk).payouts_enabled is True
+
+    _fund(worker, "3.0000")
+    with django_capture_on_commit_callbacks(execute=True):
+        payout = payout_request(actor=worker.user, worker=worker, idempotency_key="k")
+    payout.refresh_from_db()
+    reversal = _reversed(payout.stripe_transfer_id, payout.pk, 300)
+    reversal["id"] = "evt_reversal_1"
+
+    first = _deliver(api_client, django_capture_on_commit_callbacks, settings, reversal)
+    replay = _deliver(api_client, django_capture_on_commit_callbacks, settings, reversal)
+
+    assert (first.status_code, replay.status_code) == (200, 200)
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.REVERSED
+    assert LedgerTransaction.objects.filter(kind=TransactionKind.PAYOUT_RETURN).count() == 1
+    assert _balance(AccountKind.WORKER_AVAILABLE, worker=worker) == Decimal("3.0000")
