@@ -359,3 +359,20 @@ CELERY_BEAT_SCHEDULE["payments-submit-pending-refunds"] = {
     "schedule": 300.0,
     "options": {"expires": 290},
 }
+
+# Earnings release (docs/payments.md): the beat sweep looks this many days back past the
+# hold for unreleased rewards and bonuses (earnings_release_due(full_scan=True) catches up
+# after a longer outage).
+PAYMENTS_EARNINGS_RELEASE_LOOKBACK_DAYS = env.int(
+    "PAYMENTS_EARNINGS_RELEASE_LOOKBACK_DAYS", default=30
+)
+# Stripe payouts whose transfer task was lost (broker down at enqueue) are sent again by the
+# beat sweep payments.payout_transfers_due once they are this old.
+PAYMENTS_PAYOUT_TRANSFER_RETRY_SECONDS = env.int(
+    "PAYMENTS_PAYOUT_TRANSFER_RETRY_SECONDS", default=15 * 60
+)
+CELERY_BEAT_SCHEDULE["payments-send-due-payout-transfers"] = {
+    "task": "payments.payout_transfers_due",
+    "schedule": 900.0,
+    "options": {"expires": 890},
+}

@@ -134,6 +134,13 @@ ENDPOINTS = {
     "/api/v1/organizations/{organization_id}/top-ups/": {"get", "post"},
     "/api/v1/organizations/{organization_id}/top-ups/{top_up_id}/": {"get"},
     "/api/v1/organizations/{organization_id}/refunds/": {"get", "post"},
+    # Payouts (payments/api/payouts.py).
+    "/api/v1/work/payout-account/": {"get", "post"},
+    "/api/v1/work/payouts/": {"get", "post"},
+    "/api/v1/work/payout-balances/": {"get"},
+    "/api/v1/organizations/{organization_id}/payout-account/": {"get", "post"},
+    "/api/v1/organizations/{organization_id}/payouts/": {"get", "post"},
+    "/api/v1/organizations/{organization_id}/payout-balances/": {"get"},
 }
 # Payments: bonuses and statements.
 ENDPOINTS |= {
