@@ -31,7 +31,7 @@ from tests.payments.localstripe import (  # noqa: F401 - fixtures used by name b
 @pytest.mark.usefixtures("stripe_live")
 def test_a_requester_tops_up_by_card_on_the_billing_page(page, live_server, request):
     localstripe = request.getfixturevalue("stripe_live")
-    organization = OrganizationFactory(name="Acme Labs")
+    organization = OrganizationFactory(name="Acme Labs", funded=False)
     log_in(page, live_server, requester_of(organization))
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
