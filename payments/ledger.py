@@ -4,6 +4,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -13,6 +14,7 @@ from django.utils import timezone
 from marketplace.exceptions import Conflict, InvalidInput
 from payments.exceptions import InsufficientFunds
 from payments.models import (
+    GUARDED_KINDS,
     ORGANIZATION_KINDS,
     PLATFORM_KINDS,
     WORKER_KINDS,
@@ -187,16 +189,7 @@ def ledger_post(
                 "more is needed.",
                 fields={"entries": [f"Account {account.pk} is short by {shortfall}."]},
             )
-    LedgerEntry.objects.bulk_create(
-        LedgerEntry(
-            transaction_id=posted_id,
-            account_id=account_id,
-            amount=amount,
-            currency=accounts[account_id].currency,
-        )
-        for account_id, amount in physical.items()
-    )
-    _balances_move(physical)
+    _entries_insert(transaction_id=posted_id, physical=physical, accounts=accounts)
     posted = LedgerTransaction(id=posted_id, **columns)
     posted._state.adding = False
     return posted
@@ -211,12 +204,7 @@ def _lock_accounts(entries) -> tuple[dict[int, Account], dict[int, Decimal]]:
         for account, amount in entries:
             physical[platform_shard_id(account)] += amount
         physical = {account_id: amount for account_id, amount in physical.items() if amount}
-        accounts = {
-            account.pk: account
-            for account in Account.objects.select_for_update()
-            .filter(pk__in=list(physical))
-            .order_by("pk")
-        }
+        accounts = _accounts_lock(sorted(physical))
         if len(accounts) == len(physical):
             return accounts, physical
         if attempt == 1:
@@ -239,21 +227,73 @@ def _transaction_insert(columns: dict) -> int | None:
     return row[0] if row else None
 
 
-def _balances_move(physical: dict[int, Decimal]) -> None:
-    """Add each amount to its (locked) account's cached balance: one statement on
-    PostgreSQL, one per account elsewhere."""
+@dataclass(frozen=True)
+class _LockedAccount:
+    """What the posting needs of a locked account row."""
+
+    pk: int
+    kind: str
+    currency: str
+    balance: Decimal
+
+    @property
+    def must_not_go_negative(self) -> bool:
+        return self.kind in GUARDED_KINDS
+
+    def get_kind_display(self) -> str:
+        return AccountKind(self.kind).label
+
+
+def _accounts_lock(ids: list[int]) -> dict[int, _LockedAccount]:
+    """SELECT ... FOR UPDATE of the accounts, in id order (plain rows, no model instances,
+    on PostgreSQL; through the ORM elsewhere)."""
     if connection.vendor != "postgresql":
+        rows = (
+            Account.objects.select_for_update()
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", "kind", "currency", "balance")
+        )
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, kind, currency, balance FROM {Account._meta.db_table} "  # noqa: S608
+                "WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                [ids],
+            )
+            rows = cursor.fetchall()
+    return {row[0]: _LockedAccount(*row) for row in rows}
+
+
+def _entries_insert(*, transaction_id: int, physical: dict[int, Decimal], accounts) -> None:
+    """Insert the entries and add each amount to its locked account's cached balance: one
+    statement on PostgreSQL (a data-modifying CTE), two steps elsewhere."""
+    if connection.vendor != "postgresql":
+        LedgerEntry.objects.bulk_create(
+            LedgerEntry(
+                transaction_id=transaction_id,
+                account_id=account_id,
+                amount=amount,
+                currency=accounts[account_id].currency,
+            )
+            for account_id, amount in physical.items()
+        )
         for account_id, amount in physical.items():
             Account.objects.filter(pk=account_id).update(balance=F("balance") + amount)
         return
-    values = ", ".join(["(%s, %s::numeric)"] * len(physical))
-    parameters = [value for pair in physical.items() for value in pair]
+    values = ", ".join(["(%s::bigint, %s::numeric, %s::varchar)"] * len(physical))
+    parameters = []
+    for account_id, amount in physical.items():
+        parameters += [account_id, amount, accounts[account_id].currency]
+    account_table, entry_table = Account._meta.db_table, LedgerEntry._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Account._meta.db_table} AS account SET balance = account.balance + "  # noqa: S608
-            f"moved.amount FROM (VALUES {values}) AS moved(id, amount) "
-            "WHERE account.id = moved.id",
-            parameters,
+            f"WITH moved (account_id, amount, currency) AS (VALUES {values}), "  # noqa: S608
+            f"inserted AS (INSERT INTO {entry_table} (transaction_id, account_id, amount, "
+            "currency) SELECT %s, account_id, amount, currency FROM moved) "
+            f"UPDATE {account_table} AS account SET balance = account.balance + moved.amount "
+            "FROM moved WHERE account.id = moved.account_id",
+            [*parameters, transaction_id],
         )
 
 
