@@ -15,9 +15,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# localstripe (a fake Stripe, from the dev extras) on loopback takes the demo's card
+# top-ups; if it can't start, the demo uses the manual provider. It stops with the server.
+LOCALSTRIPE_PORT := 8420
+
 demo: $(STAMP)
-	$(DEMO) $(PY) manage.py migrate --noinput
-	$(DEMO) $(PY) manage.py demo_data
+	@$(VENV)/bin/localstripe --port $(LOCALSTRIPE_PORT) >localstripe.log 2>&1 & \
+	localstripe=$$!; trap 'kill $$localstripe 2>/dev/null' EXIT INT TERM; \
+	for attempt in 1 2 3 4 5 6 7 8 9 10; do \
+		$(PY) -c "import socket; socket.create_connection(('127.0.0.1', $(LOCALSTRIPE_PORT)), 1)" \
+			2>/dev/null && break; sleep 0.5; \
+	done; \
+	$(DEMO) $(PY) manage.py migrate --noinput && \
+	$(DEMO) $(PY) manage.py demo_data && \
 	$(DEMO) $(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP)
@@ -52,4 +62,4 @@ bench: $(STAMP)
 	done
 
 clean:
-	rm -rf $(VENV) $(CROWDKIT_VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CROWDKIT_VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache localstripe.log

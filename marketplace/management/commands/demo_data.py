@@ -29,7 +29,7 @@ from marketplace.models import (
     VendorProfile,
 )
 from marketplace.services import invitation_create, organization_create, vendor_profile_create
-from payments.topups import top_up_record_manual
+from payments.demo import demo_top_up
 from workforce.models import WorkerProfile, Workforce, WorkforceKind, WorkforceMember
 from workforce.services import worker_profile_create
 
@@ -148,13 +148,7 @@ class Command(BaseCommand):
             admin = demo_user(email=ADMIN_EMAIL, full_name="Ada Admin", is_superuser=True)
             acme = demo_organization(REQUESTER_ORGANIZATION)
             # Launching holds a job's budget: Acme's prepaid balance, recorded by hand.
-            top_up_record_manual(
-                actor=admin,
-                organization=acme,
-                amount=DEMO_TOP_UP,
-                reason="Demo data: Acme's prepaid balance",
-                idempotency_key="demo-data-top-up",
-            )
+            demo_top_up(admin=admin, organization=acme, amount=DEMO_TOP_UP)
             labelworks = demo_organization(VENDOR_ORGANIZATION)
             vendor_owner = labelworks.created_by
             if not VendorProfile.objects.filter(organization=labelworks).exists():
