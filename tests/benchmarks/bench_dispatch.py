@@ -486,21 +486,6 @@ def _run(mode: str, workers: int, job, profiles, cookies, conninfo, seconds, por
     return row
 
 
-def _conninfo() -> str:
-    from django.db import connection
-
-    settings = connection.settings_dict
-    parts = {
-        "host": settings["HOST"] or "127.0.0.1",
-        "port": settings["PORT"] or "5432",
-        "dbname": settings["NAME"],
-        "user": settings["USER"],
-    }
-    if settings["PASSWORD"]:
-        parts["password"] = settings["PASSWORD"]
-    return " ".join(f"{key}={value}" for key, value in parts.items())
-
-
 def _print_table(rows: list[dict]) -> None:
     floors = {row["workers"]: row for row in rows if row["mode"] == "raw-sql"}
     print()
@@ -572,7 +557,7 @@ def main() -> int:
     from django.test.utils import setup_databases, teardown_databases
 
     import jobs.tasks  # noqa: F401 - loaded once here, not by every forked client mid-run
-    from tests.benchmarks.support import gunicorn_server, session_cookie
+    from tests.benchmarks.support import database_conninfo, gunicorn_server, session_cookie
 
     started = time.monotonic()
     print("Dispatch benchmark: creating and migrating the benchmark database...", flush=True)
@@ -609,7 +594,7 @@ def main() -> int:
         # freshly loaded tables within a minute; the runs below start sooner than that).
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-        conninfo = _conninfo()
+        conninfo = database_conninfo()
         server_environment = {
             "DJANGO_SETTINGS_MODULE": "marketplace.settings.test",
             "DATABASE_URL": database_url,

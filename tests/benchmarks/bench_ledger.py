@@ -171,21 +171,6 @@ def _raw_writer(conninfo: str, writer: int, plan: dict, seconds: float, *, ready
         return _drive(post, seconds=seconds, ready=ready)
 
 
-def _conninfo() -> str:
-    from django.db import connection
-
-    settings = connection.settings_dict
-    parts = {
-        "host": settings["HOST"] or "127.0.0.1",
-        "port": settings["PORT"] or "5432",
-        "dbname": settings["NAME"],
-        "user": settings["USER"],
-    }
-    if settings["PASSWORD"]:
-        parts["password"] = settings["PASSWORD"]
-    return " ".join(f"{key}={value}" for key, value in parts.items())
-
-
 def _invariants() -> list[str]:
     """The ledger after the runs: every transaction balanced, cached balances equal to
     their entries, no guarded account negative. The raw-SQL floor's transactions are
@@ -238,7 +223,7 @@ def main() -> int:
     from django.db import connection, connections
     from django.test.utils import setup_databases, teardown_databases
 
-    from tests.benchmarks.support import percentile, run_processes
+    from tests.benchmarks.support import database_conninfo, percentile, run_processes
 
     print("Ledger benchmark: creating and migrating the benchmark database...", flush=True)
     databases = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
@@ -248,7 +233,7 @@ def main() -> int:
         plans = _seed(writers=arguments.writers)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-        conninfo = _conninfo()
+        conninfo = database_conninfo()
         for mode in arguments.modes:
             connections.close_all()
             if mode == "raw-sql":

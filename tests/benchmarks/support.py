@@ -274,3 +274,19 @@ def _statement(query: str) -> str:
                 table = words[index + 1].split(".")[0]
                 break
     return f"{verb} {table}".strip()
+
+
+def database_conninfo() -> str:
+    """The libpq connection string of Django's default database (for raw psycopg clients)."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    parts = {
+        "host": settings["HOST"] or "127.0.0.1",
+        "port": settings["PORT"] or "5432",
+        "dbname": settings["NAME"],
+        "user": settings["USER"],
+    }
+    if settings["PASSWORD"]:
+        parts["password"] = settings["PASSWORD"]
+    return " ".join(f"{key}={value}" for key, value in parts.items())
