@@ -442,9 +442,11 @@ class _JobActionApi(APIView):
 class JobLaunchApi(_JobActionApi):
     @extend_schema(
         description="Draft -> running: HITs go out to workers. Needs data objects and a "
-        "verified email. Launching a running job changes nothing.",
+        "verified email. Launching holds the job's quote (its maximum cost) from the "
+        "organization's available balance: 402 names the shortfall. Launching a running job "
+        "changes nothing.",
         request=None,
-        responses={200: LabelingJobSerializer, **error_responses(403, 404, 409)},
+        responses={200: LabelingJobSerializer, **error_responses(402, 403, 404, 409)},
     )
     def post(self, request, job_id: int):
         return self.act(request, job_id, job_launch)

@@ -149,9 +149,11 @@ class AssignmentApproveApi(APIView):
     @extend_schema(
         operation_id="assignment_approve",
         description="Submitted -> approved (or rejected -> approved with override_rejection, "
-        "within 30 days of submission). Approving approved work changes nothing.",
+        "within 30 days of submission). Approving approved work changes nothing. Approval "
+        "pays the reward and fee from the job's hold, then the available balance: 402 when "
+        "both are short.",
         request=InputSerializer,
-        responses={200: ReviewAssignmentSerializer, **error_responses(400, 404, 409)},
+        responses={200: ReviewAssignmentSerializer, **error_responses(400, 402, 404, 409)},
     )
     def post(self, request, assignment_id: str):
         serializer = self.InputSerializer(data=request.data)
@@ -223,9 +225,9 @@ class AssignmentsApproveApi(APIView):
     @extend_schema(
         operation_id="assignments_approve",
         description="Approve many assignments, all or nothing: if one cannot be approved, "
-        "none is, and the error names it.",
+        "none is, and the error names it (402 when the money to pay them is short).",
         request=InputSerializer,
-        responses={200: ReviewResultSerializer, **error_responses(400, 404, 409)},
+        responses={200: ReviewResultSerializer, **error_responses(400, 402, 404, 409)},
     )
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)

@@ -83,8 +83,10 @@ ERROR_DESCRIPTIONS = {
     403: "Authenticated but not allowed (role, unverified email, API key on a session-only "
     "action).",
     404: "Not found, or not visible to you.",
+    402: "Not enough money: the message names the balance and the shortfall; nothing moved.",
     409: "The request conflicts with the current state.",
     429: "Too many requests; the message and Retry-After header say when to retry.",
+    503: "Stripe is not configured or could not be reached; nothing changed.",
 }
 
 

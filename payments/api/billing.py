@@ -14,7 +14,6 @@ from marketplace.api.permissions import (
     request_organization,
 )
 from marketplace.api.serializers import (
-    ErrorSerializer,
     OutputSerializer,
     StrictInputSerializer,
     error_responses,
@@ -109,8 +108,7 @@ class TopUpListApi(APIView):
         responses={
             201: TopUpCheckoutSerializer,
             200: OpenApiResponse(TopUpCheckoutSerializer, description="A repeated key."),
-            503: OpenApiResponse(ErrorSerializer, description="Stripe unreachable."),
-            **error_responses(400, 404, 409),
+            **error_responses(400, 404, 409, 503),
         },
     )
     def post(self, request, organization_id: int):
@@ -194,8 +192,7 @@ class RefundListApi(APIView):
         responses={
             201: RefundSerializer(many=True),
             200: OpenApiResponse(RefundSerializer(many=True), description="A repeated key."),
-            402: OpenApiResponse(ErrorSerializer, description="Not enough available."),
-            **error_responses(400, 403, 404, 409),
+            **error_responses(400, 402, 403, 404, 409),
         },
     )
     def post(self, request, organization_id: int):

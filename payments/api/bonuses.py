@@ -4,7 +4,7 @@ SendBonus, its field names accepted too) and list the bonuses sent."""
 import re
 from decimal import Decimal
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,7 +13,6 @@ from jobs.api.serializers import ENTITY_ID_PATTERN, MoneyStringField, query_filt
 from marketplace.api.pagination import CursorPagination, paginated_response
 from marketplace.api.permissions import request_organization
 from marketplace.api.serializers import (
-    ErrorSerializer,
     OutputSerializer,
     StrictInputSerializer,
     error_responses,
@@ -151,11 +150,7 @@ class BonusListApi(APIView):
         responses={
             201: BonusSerializer,
             200: BonusSerializer,
-            **error_responses(400, 404, 409),
-            402: OpenApiResponse(
-                ErrorSerializer,
-                description="The available balance is short; the message names the shortfall.",
-            ),
+            **error_responses(400, 402, 404, 409),
         },
     )
     def post(self, request, organization_id: int):

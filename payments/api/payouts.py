@@ -3,7 +3,7 @@
 else's is a 404."""
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,7 +12,6 @@ from jobs.api.work import WorkerApi
 from marketplace.api.pagination import CursorPagination, paginated_response
 from marketplace.api.permissions import SessionOnlyForWrites, request_bound_organization
 from marketplace.api.serializers import (
-    ErrorSerializer,
     OutputSerializer,
     StrictInputSerializer,
     error_responses,
@@ -30,23 +29,6 @@ from payments.payouts import (
 from payments.stripe_client import stripe_enabled
 
 MONEY = {"max_digits": 20, "decimal_places": 4}
-PAYMENT_ERRORS = {
-    402: "Not enough money: the message names the balance and the shortfall.",
-    503: "Stripe is not configured or could not be reached; nothing changed.",
-}
-
-
-def errors(*status_codes: int) -> dict:
-    """error_responses, plus the payment statuses 402 and 503."""
-    shared = [code for code in status_codes if code not in PAYMENT_ERRORS]
-    return {
-        **error_responses(*shared),
-        **{
-            code: OpenApiResponse(ErrorSerializer, description=PAYMENT_ERRORS[code])
-            for code in status_codes
-            if code in PAYMENT_ERRORS
-        },
-    }
 
 
 class PayoutSerializer(OutputSerializer):
@@ -159,7 +141,7 @@ class WorkPayoutAccountApi(WorkerApi):
     @extend_schema(
         operation_id="work_payout_account",
         description="Your Stripe Connect payout account's state.",
-        responses={200: PayoutAccountSerializer, **errors(403)},
+        responses={200: PayoutAccountSerializer, **error_responses(403)},
     )
     def get(self, request):
         return Response(PayoutAccountSerializer(_account_state(worker=self.worker)).data)
@@ -170,7 +152,7 @@ class WorkPayoutAccountApi(WorkerApi):
         "link to send you to; Stripe sends you back to /worker/payouts/. 503 when Stripe is "
         "not available (payouts are then made by staff).",
         request=OnboardInput,
-        responses={201: OnboardingSerializer, **errors(400, 403, 503)},
+        responses={201: OnboardingSerializer, **error_responses(400, 403, 503)},
     )
     def post(self, request):
         return _onboard(request, page_url=reverse("worker_payouts"), worker=self.worker)
@@ -182,7 +164,7 @@ class WorkPayoutListApi(WorkerApi):
     @extend_schema(
         operation_id="work_payouts_list",
         description="Your payouts, newest first.",
-        responses={200: PayoutSerializer(many=True), **errors(400, 403)},
+        responses={200: PayoutSerializer(many=True), **error_responses(400, 403)},
     )
     def get(self, request):
         return paginated_response(
@@ -198,7 +180,7 @@ class WorkPayoutListApi(WorkerApi):
         "minimum payout; sub-cent remainders stay. 402 names the shortfall; the same "
         "idempotency key returns the same payout (409 with other parameters).",
         request=PayoutRequestInput,
-        responses={201: PayoutSerializer, **errors(400, 402, 403, 409)},
+        responses={201: PayoutSerializer, **error_responses(400, 402, 403, 409)},
     )
     def post(self, request):
         return _request(request, worker=self.worker)
@@ -208,7 +190,7 @@ class WorkPayoutBalanceApi(WorkerApi):
     @extend_schema(
         operation_id="work_payout_balances",
         description="Per currency: available, payable, pending, in transit and paid.",
-        responses={200: PayoutBalanceSerializer(many=True), **errors(403)},
+        responses={200: PayoutBalanceSerializer(many=True), **error_responses(403)},
     )
     def get(self, request):
         summaries = payout_summaries(worker=self.worker)
@@ -234,7 +216,7 @@ class OrganizationPayoutApi(APIView):
 class OrganizationPayoutAccountApi(OrganizationPayoutApi):
     @extend_schema(
         operation_id="organization_payout_account",
-        responses={200: PayoutAccountSerializer, **errors(404)},
+        responses={200: PayoutAccountSerializer, **error_responses(404)},
     )
     def get(self, request, organization_id: int):
         organization = self._organization(request, organization_id)
@@ -245,7 +227,7 @@ class OrganizationPayoutAccountApi(OrganizationPayoutApi):
         description="A vendor's owners and admins: create its Stripe Connect Express account "
         "(once) and an onboarding link.",
         request=OnboardInput,
-        responses={201: OnboardingSerializer, **errors(400, 403, 404, 503)},
+        responses={201: OnboardingSerializer, **error_responses(400, 403, 404, 503)},
     )
     def post(self, request, organization_id: int):
         organization = self._organization(request, organization_id)
@@ -258,7 +240,7 @@ class OrganizationPayoutListApi(OrganizationPayoutApi):
 
     @extend_schema(
         operation_id="organization_payouts_list",
-        responses={200: PayoutSerializer(many=True), **errors(400, 404)},
+        responses={200: PayoutSerializer(many=True), **error_responses(400, 404)},
     )
     def get(self, request, organization_id: int):
         organization = self._organization(request, organization_id)
@@ -273,7 +255,7 @@ class OrganizationPayoutListApi(OrganizationPayoutApi):
         operation_id="organization_payouts_request",
         description="A vendor's owners and admins: pay out (part of) its available balance.",
         request=PayoutRequestInput,
-        responses={201: PayoutSerializer, **errors(400, 402, 403, 404, 409)},
+        responses={201: PayoutSerializer, **error_responses(400, 402, 403, 404, 409)},
     )
     def post(self, request, organization_id: int):
         organization = self._organization(request, organization_id)
@@ -283,7 +265,7 @@ class OrganizationPayoutListApi(OrganizationPayoutApi):
 class OrganizationPayoutBalanceApi(OrganizationPayoutApi):
     @extend_schema(
         operation_id="organization_payout_balances",
-        responses={200: PayoutBalanceSerializer(many=True), **errors(404)},
+        responses={200: PayoutBalanceSerializer(many=True), **error_responses(404)},
     )
     def get(self, request, organization_id: int):
         organization = self._organization(request, organization_id)

@@ -9,13 +9,26 @@ from payments.api.billing import (
     TopUpDetailApi,
     TopUpListApi,
 )
+from payments.api.bonuses import BonusListApi
+from payments.api.payouts import (
+    OrganizationPayoutAccountApi,
+    OrganizationPayoutBalanceApi,
+    OrganizationPayoutListApi,
+    WorkPayoutAccountApi,
+    WorkPayoutBalanceApi,
+    WorkPayoutListApi,
+)
 from payments.api.quotes import JobQuoteApi
+from payments.api.statements import (
+    OrganizationStatementApi,
+    OrganizationStatementCsvApi,
+    WorkerStatementApi,
+    WorkerStatementCsvApi,
+)
 
 ORGANIZATION = "organizations/<int:organization_id>/"
 
-urlpatterns: list = []
-
-urlpatterns += [
+urlpatterns = [
     path(f"{ORGANIZATION}balance/", BalanceApi.as_view(), name="api-balance"),
     path(f"{ORGANIZATION}top-ups/", TopUpListApi.as_view(), name="api-top-ups"),
     path(
@@ -25,23 +38,7 @@ urlpatterns += [
     ),
     path(f"{ORGANIZATION}refunds/", RefundListApi.as_view(), name="api-refunds"),
     path("payments/stripe/webhook/", StripeWebhookApi.as_view(), name="api-stripe-webhook"),
-]
-
-# Bonuses and statements (issue 6, parts 3 and 5).
-from payments.api.bonuses import BonusListApi  # noqa: E402
-
-urlpatterns += [
     path(f"{ORGANIZATION}bonuses/", BonusListApi.as_view(), name="api-bonuses"),
-]
-
-from payments.api.statements import (  # noqa: E402
-    OrganizationStatementApi,
-    OrganizationStatementCsvApi,
-    WorkerStatementApi,
-    WorkerStatementCsvApi,
-)
-
-urlpatterns += [
     path(
         f"{ORGANIZATION}statement/",
         OrganizationStatementApi.as_view(),
@@ -54,24 +51,7 @@ urlpatterns += [
     ),
     path("work/statement/", WorkerStatementApi.as_view(), name="api-work-statement"),
     path("work/statement.csv", WorkerStatementCsvApi.as_view(), name="api-work-statement-csv"),
-]
-
-# Escrow: a job's quote and budget.
-urlpatterns += [
     path("jobs/<int:job_id>/quote/", JobQuoteApi.as_view(), name="api-job-quote"),
-]
-
-# Payouts (payments/api/payouts.py).
-from payments.api.payouts import (  # noqa: E402
-    OrganizationPayoutAccountApi,
-    OrganizationPayoutBalanceApi,
-    OrganizationPayoutListApi,
-    WorkPayoutAccountApi,
-    WorkPayoutBalanceApi,
-    WorkPayoutListApi,
-)
-
-urlpatterns += [
     path("work/payout-account/", WorkPayoutAccountApi.as_view(), name="api-work-payout-account"),
     path("work/payouts/", WorkPayoutListApi.as_view(), name="api-work-payouts"),
     path("work/payout-balances/", WorkPayoutBalanceApi.as_view(), name="api-work-payout-balances"),

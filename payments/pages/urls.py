@@ -2,23 +2,17 @@
 
 from django.urls import path
 
+from payments.pages import bonuses as bonus_pages
+from payments.pages import payouts as payout_pages
+from payments.pages import statements as statement_pages
 from payments.pages.billing import org_billing, org_billing_refund, org_billing_top_up
 
 ORGANIZATION = "organizations/<int:organization_id>/"
 
-urlpatterns: list = []
-
-urlpatterns += [
+urlpatterns = [
     path(f"{ORGANIZATION}billing/", org_billing, name="org_billing"),
     path(f"{ORGANIZATION}billing/top-up/", org_billing_top_up, name="org_billing_top_up"),
     path(f"{ORGANIZATION}billing/refund/", org_billing_refund, name="org_billing_refund"),
-]
-
-# Statements and bonuses (issue 6, parts 3 and 5).
-from payments.pages import bonuses as bonus_pages  # noqa: E402
-from payments.pages import statements as statement_pages  # noqa: E402
-
-urlpatterns += [
     path(
         f"{ORGANIZATION}billing/statement/",
         statement_pages.organization_statement_page,
@@ -39,12 +33,6 @@ urlpatterns += [
         bonus_pages.bonus_send_page,
         name="bonus_send",
     ),
-]
-
-# Payouts (payments/pages/payouts.py).
-from payments.pages import payouts as payout_pages  # noqa: E402
-
-urlpatterns += [
     path("worker/payouts/", payout_pages.worker_payouts, name="worker_payouts"),
     path(
         "worker/payouts/onboard/",
