@@ -89,13 +89,15 @@ def organization_available(*, organization, currency: str) -> Account:
 
 
 def _lock(*accounts: Account) -> dict[int, Account]:
-    """Lock the accounts' rows in id order (as ledger_post does) and return them fresh."""
-    return {
+    """Lock the owned accounts' rows in id order and return them fresh, to decide a
+    posting's split under the lock. Platform accounts are left to ledger_post, which locks
+    them after every owned account (its lock order); locking one here would break it."""
+    owned = [account.pk for account in accounts if account.must_not_go_negative]
+    locked = {
         account.pk: account
-        for account in Account.objects.select_for_update()
-        .filter(pk__in=[account.pk for account in accounts])
-        .order_by("pk")
+        for account in Account.objects.select_for_update().filter(pk__in=owned).order_by("pk")
     }
+    return {account.pk: locked.get(account.pk, account) for account in accounts}
 
 
 def _posted(key: str) -> LedgerTransaction | None:

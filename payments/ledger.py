@@ -120,7 +120,8 @@ def ledger_post(
 ) -> LedgerTransaction:
     """Post one balanced transaction, or return the one already posted under this key.
 
-    Locks the accounts' rows in id order (so concurrent postings never deadlock), moves
+    Locks the accounts' rows in one global order, owned accounts by id then platform
+    accounts by id (so concurrent postings never deadlock), moves
     their cached balances, and refuses with InsufficientFunds, changing nothing, an entry
     that would take a must-not-go-negative account below zero. Raises InvalidInput for a
     malformed posting and Conflict for a key reused with different parameters.
@@ -245,21 +246,24 @@ class _LockedAccount:
 
 
 def _accounts_lock(ids: list[int]) -> dict[int, _LockedAccount]:
-    """SELECT ... FOR UPDATE of the accounts, in id order (plain rows, no model instances,
-    on PostgreSQL; through the ORM elsewhere)."""
+    """SELECT ... FOR UPDATE of the accounts in the one lock order: owned (guarded) accounts
+    by id, then platform accounts by id. A caller that locks owned accounts first, to read
+    their balances (payments.escrow), stays in that order; the platform shard a leg draws
+    is always locked last. Plain rows, no model instances, on PostgreSQL (where rows are
+    locked in the ORDER BY's order); through the ORM elsewhere."""
     if connection.vendor != "postgresql":
-        rows = (
+        rows = sorted(
             Account.objects.select_for_update()
             .filter(pk__in=ids)
-            .order_by("pk")
-            .values_list("pk", "kind", "currency", "balance")
+            .values_list("pk", "kind", "currency", "balance"),
+            key=lambda row: (row[1] in PLATFORM_KINDS, row[0]),
         )
     else:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT id, kind, currency, balance FROM {Account._meta.db_table} "  # noqa: S608
-                "WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
-                [ids],
+                "WHERE id = ANY(%s) ORDER BY kind = ANY(%s), id FOR UPDATE",
+                [ids, sorted(PLATFORM_KINDS)],
             )
             rows = cursor.fetchall()
     return {row[0]: _LockedAccount(*row) for row in rows}

@@ -28,10 +28,15 @@ def _top_up(account: Account, amount: str):
 
 
 @pytest.mark.django_db
-def test_platform_legs_spread_over_the_shards_and_the_balance_is_their_sum():
+def test_platform_legs_spread_over_the_shards_and_the_balance_is_their_sum(
+    django_capture_on_commit_callbacks,
+):
     organization = OrganizationAccountFactory()
 
-    for _ in range(40):
+    # The first posting books on shard 0 and creates the other shards once it commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        _top_up(organization, "1.0000")
+    for _ in range(39):
         _top_up(organization, "1.0000")
 
     shards = Account.objects.filter(kind=AccountKind.STRIPE_CLEARING, currency="USD")
@@ -107,4 +112,42 @@ def test_concurrent_postings_through_one_platform_kind_all_post_and_balance():
 
     assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)]
     assert platform_balance(kind=AccountKind.STRIPE_CLEARING, currency="USD") == Decimal("-18.0000")
+    assert ledger_reconcile() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_caller_holding_owned_accounts_never_deadlocks_with_a_plain_posting():
+    """The lock order is owned accounts by id, then platform accounts: the fee shards exist
+    (lower ids) before the organization's account, so an id-only order would let a posting
+    take a shard and then wait for the account that a caller such as escrow has locked
+    first to read its balance, while that caller waits for the shard."""
+    from django.db import transaction
+
+    from payments.escrow import _lock
+
+    fees = platform_account(kind=AccountKind.PLATFORM_FEE_REVENUE, currency="USD")
+    _top_up(OrganizationAccountFactory(), "1.0000")  # creates the fee kind's shards first
+    organization = OrganizationAccountFactory()
+    _top_up(organization, "100.0000")
+    assert organization.pk > fees.pk
+
+    def charge(locks_first: bool, number: int):
+        def run():
+            with transaction.atomic():
+                if locks_first:
+                    _lock(organization, fees)
+                return ledger_post(
+                    idempotency_key=f"fee:{number}",
+                    entries=[(organization, Decimal("-1.0000")), (fees, Decimal("1.0000"))],
+                    kind=TransactionKind.ADJUSTMENT,
+                    reference=f"test:{number}",
+                )
+
+        return run
+
+    outcomes = run_at_once(*(charge(number % 2 == 0, number) for number in range(12)))
+
+    assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+    organization.refresh_from_db()
+    assert organization.balance == Decimal("88.0000")
     assert ledger_reconcile() == []
